@@ -1,0 +1,13 @@
+// The session fields of a write command, as the oplog records them.
+import { Long } from '../bson/values.js';
+import type { WriteContext } from '../storage/writer.js';
+import type { CommandContext } from './types.js';
+
+export function writeContextOf(ctx: CommandContext): WriteContext {
+  const lsid = ctx.body.get('lsid');
+  const txnNumber = ctx.body.get('txnNumber');
+  return {
+    lsid: lsid instanceof Map ? lsid : undefined,
+    txnNumber: txnNumber instanceof Long ? txnNumber : undefined,
+  };
+}

@@ -1,0 +1,109 @@
+// Chooses and orders the documents a read or write touches: an _id equality or range uses the ordered
+// _id index, everything else scans in natural order; then filter, sort, skip and limit.
+import { compareDocumentsBySortSpec, compareValues } from '../bson/compare.js';
+import { decodeDocument } from '../bson/decode.js';
+import { MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
+import type { Collection, StoredDocument } from '../storage/collection.js';
+import { compileFilter } from './matcher.js';
+
+export interface Selected {
+  record: StoredDocument;
+  doc: BsonDoc;
+}
+
+export interface SelectOptions {
+  sort?: BsonDoc;
+  skip?: number;
+  /** 0 or undefined: no limit. */
+  limit?: number;
+  /** `{ $natural: -1 }` reverses natural order. */
+  hint?: BsonValue;
+}
+
+export function selectDocuments(
+  collection: Collection,
+  filter: BsonDoc | undefined,
+  options: SelectOptions = {},
+): Selected[] {
+  const predicate = compileFilter(filter);
+  const candidates = candidateRecords(collection, filter, options.hint);
+  const out: Selected[] = [];
+  const { sort, skip = 0, limit = 0 } = options;
+  const sorting = sort !== undefined && sort.size > 0 && !isNaturalSort(sort);
+  for (const record of candidates) {
+    const doc = decodeDocument(record.bytes);
+    if (!predicate(doc)) continue;
+    out.push({ record, doc });
+    // Without a sort the scan can stop as soon as skip + limit documents have matched.
+    if (!sorting && limit > 0 && out.length >= skip + limit) break;
+  }
+  if (sorting) {
+    const compare = compareDocumentsBySortSpec(sort);
+    out.sort((a, b) => compare(a.doc, b.doc) || a.record.rid - b.record.rid);
+  } else if (sort && naturalDirection(sort) < 0) {
+    out.reverse();
+  }
+  const end = limit > 0 ? skip + limit : undefined;
+  return skip > 0 || end !== undefined ? out.slice(skip, end) : out;
+}
+
+function isNaturalSort(sort: BsonDoc): boolean {
+  return sort.size === 1 && sort.has('$natural');
+}
+
+function naturalDirection(sort: BsonDoc): number {
+  const value = sort.get('$natural');
+  return value !== undefined && compareValues(value, 0 as unknown as BsonValue) < 0 ? -1 : 1;
+}
+
+function candidateRecords(
+  collection: Collection,
+  filter: BsonDoc | undefined,
+  hint: BsonValue | undefined,
+): Iterable<StoredDocument> {
+  if (hint instanceof Map && hint.has('$natural')) {
+    const records = [...collection.natural()];
+    return naturalDirection(hint) < 0 ? records.reverse() : records;
+  }
+  const id = filter?.get('_id');
+  if (id === undefined) return collection.natural();
+  if (!(id instanceof Map) || ![...id.keys()].some((key) => key.startsWith('$'))) {
+    if (Array.isArray(id)) return collection.natural();
+    const record = collection.findById(id);
+    return record ? [record] : [];
+  }
+  const bounds = idBounds(id);
+  if (!bounds) return collection.natural();
+  return collection.idRange(bounds.low, bounds.high);
+}
+
+/** Index bounds for an _id condition made only of $gt/$gte/$lt/$lte/$eq; the filter still decides each document. */
+function idBounds(
+  condition: BsonDoc,
+): { low?: { value: BsonValue; inclusive: boolean }; high?: { value: BsonValue; inclusive: boolean } } | undefined {
+  let low: { value: BsonValue; inclusive: boolean } | undefined;
+  let high: { value: BsonValue; inclusive: boolean } | undefined;
+  for (const [operator, value] of condition) {
+    if (Array.isArray(value) || value instanceof MinKey || value instanceof MaxKey) return undefined;
+    switch (operator) {
+      case '$eq':
+        low = { value, inclusive: true };
+        high = { value, inclusive: true };
+        break;
+      case '$gt':
+      case '$gte':
+        low = { value, inclusive: operator === '$gte' };
+        break;
+      case '$lt':
+      case '$lte':
+        high = { value, inclusive: operator === '$lte' };
+        break;
+      default:
+        return undefined;
+    }
+  }
+  // An open end scans to the edge of the index; the (type-bracketed) filter then drops other types.
+  if (low && !high) high = { value: new MaxKey(), inclusive: true };
+  if (high && !low) low = { value: new MinKey(), inclusive: true };
+  return { low, high };
+}

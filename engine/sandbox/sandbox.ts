@@ -1,0 +1,53 @@
+// The state of one sandbox server: what a one-member replica set holds in memory. The network layer
+// (server.ts) and the command handlers (commands/) both work on this object.
+import { ObjectId } from './bson/values.js';
+import { ClusterClock } from './clock.js';
+import { CursorManager } from './cursors.js';
+import { Catalog } from './storage/catalog.js';
+import { Oplog } from './storage/oplog.js';
+import { Writer } from './storage/writer.js';
+
+export interface SandboxOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  host: string;
+  replSet: string;
+  /** user:password; turns on SCRAM authentication. */
+  auth?: { user: string; password: string };
+  tls?: { certFile: string; keyFile: string };
+  oplogSizeMb: number;
+  /** Keep data and oplog in this directory across restarts. */
+  dbPath?: string;
+  seed?: 'demo';
+}
+
+export const defaultOptions: SandboxOptions = {
+  port: 27017,
+  host: '127.0.0.1',
+  replSet: 'rs0',
+  oplogSizeMb: 256,
+};
+
+export class Sandbox {
+  readonly clock = new ClusterClock();
+  readonly catalog = new Catalog();
+  readonly oplog: Oplog;
+  readonly writer: Writer;
+  readonly cursors = new CursorManager();
+  readonly electionId = new ObjectId();
+  readonly startedAt = new Date();
+  /** Set by replSetStepDown: until then the member answers as a secondary. */
+  steppedDownUntil = 0;
+  profileLevel = 0;
+  /** The address clients reach this member at (host:port), known once listening. */
+  me = '';
+
+  constructor(readonly options: SandboxOptions) {
+    this.oplog = new Oplog(options.oplogSizeMb * 1024 * 1024);
+    this.writer = new Writer(this.catalog, this.oplog, this.clock);
+  }
+
+  get isWritablePrimary(): boolean {
+    return Date.now() >= this.steppedDownUntil;
+  }
+}

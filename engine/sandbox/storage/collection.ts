@@ -6,8 +6,11 @@ import { Binary, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { IndexCatalog } from './indexes.js';
 import { randomUUID } from 'node:crypto';
 
-// sorted-btree is CommonJS; loaded from ESM, its class is the module's `default` property.
-const BTree = sortedBtree.default;
+// sorted-btree is CommonJS: Node's ESM loader hands over the module object (class on `.default`),
+// while bundling test runners hand over the class itself.
+const BTree: typeof sortedBtree.default =
+  (sortedBtree as unknown as { default?: typeof sortedBtree.default }).default ??
+  (sortedBtree as unknown as typeof sortedBtree.default);
 
 export interface StoredDocument {
   /** Record id: position in natural order. */

@@ -1,6 +1,7 @@
 // MongoDB's error codes and names, and the error type every command handler throws. Keeping them in
 // one table means every answer carries the code and codeName a real server would send.
 import type { EncodableValue } from './bson/values.js';
+import { moreCodeNames } from './error-code-names.js';
 
 export const ErrorCodes = {
   InternalError: 1,
@@ -49,6 +50,7 @@ export const ErrorCodes = {
   OperationNotSupportedInTransaction: 263,
   ChangeStreamFatalError: 280,
   ChangeStreamHistoryLost: 286,
+  CannotConvertIndexToUnique: 359,
   UserWritesBlocked: 371,
   BSONObjectTooLarge: 10334,
   NotWritablePrimary: 10107,
@@ -65,7 +67,7 @@ export type ErrorCodeName = keyof typeof ErrorCodes;
 const namesByCode = new Map<number, string>(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
 
 export function codeNameOf(code: number): string {
-  return namesByCode.get(code) ?? `Location${code}`;
+  return namesByCode.get(code) ?? moreCodeNames.get(code) ?? `Location${code}`;
 }
 
 export class CommandError extends Error {

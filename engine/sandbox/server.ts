@@ -52,6 +52,11 @@ export class WireServer {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Connections open now and accepted since start (serverStatus). */
+  connectionCounts(): { current: number; totalCreated: number } {
+    return { current: this.sockets.size, totalCreated: this.nextConnectionId - 1 };
+  }
+
   close(): Promise<void> {
     this.dropConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -4,6 +4,7 @@ import { encodeDocument } from '../bson/encode.js';
 import { Long, ObjectId, RawDocument, type BsonDoc, type BsonValue, type EncodableValue } from '../bson/values.js';
 import { ArraySource } from '../cursors.js';
 import { CommandError } from '../errors.js';
+import { findInOplog, OPLOG_COLLECTION, OPLOG_DB } from '../query/oplog-collection.js';
 import { selectDocuments } from '../query/plan.js';
 import { applyProjection } from '../query/projection.js';
 import { MAX_BSON_SIZE, MAX_WRITE_BATCH_SIZE } from '../limits.js';
@@ -104,6 +105,8 @@ const find: CommandSpec = {
       singleBatch = true;
     }
     if (limit > 0 && (batchSize === undefined || batchSize > limit)) batchSize = limit;
+    if (ctx.db === OPLOG_DB && name === OPLOG_COLLECTION)
+      return findInOplog(ctx, { filter, projection, sort, skip, limit, batchSize, singleBatch });
     const collection = ctx.sandbox.catalog.get(ctx.db, name);
     if (collection?.isView)
       return findOnView(ctx, collection, { filter, projection, sort, skip, limit, batchSize, singleBatch });

@@ -26,6 +26,4 @@ const buildInfo: CommandSpec = {
   }),
 };
 
-const endSessions: CommandSpec = { name: 'endSessions', noAuth: true, run: () => ({}) };
-
-export const diagnosticCommands: CommandSpec[] = [ping, buildInfo, endSessions];
+export const diagnosticCommands: CommandSpec[] = [ping, buildInfo];

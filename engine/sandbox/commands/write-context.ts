@@ -1,5 +1,6 @@
-// The session fields of a write command, as the oplog records them.
+// The session fields of a write command, as the oplog records them, and the transaction it belongs to.
 import { Long } from '../bson/values.js';
+import { transactionOf } from '../sessions/transaction.js';
 import type { WriteContext } from '../storage/writer.js';
 import type { CommandContext } from './types.js';
 
@@ -9,5 +10,6 @@ export function writeContextOf(ctx: CommandContext): WriteContext {
   return {
     lsid: lsid instanceof Map ? lsid : undefined,
     txnNumber: txnNumber instanceof Long ? txnNumber : undefined,
+    transaction: transactionOf(ctx),
   };
 }

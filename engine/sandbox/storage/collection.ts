@@ -28,6 +28,8 @@ export class Collection {
   readonly byId = new BTree<BsonValue, StoredDocument>(undefined, compareValues);
   readonly indexes: IndexCatalog;
   private nextRid = 1;
+  /** Set when a record is restored out of natural order; natural() re-sorts lazily. */
+  private naturalOrderStale = false;
   dataSize = 0;
 
   constructor(
@@ -83,8 +85,23 @@ export class Collection {
     this.dataSize -= record.bytes.length;
   }
 
+  /** Puts a removed record back in its old place in natural order (an aborted transaction's delete). */
+  restore(record: StoredDocument, doc: BsonDoc): void {
+    this.indexes.add(doc, record);
+    this.records.set(record.rid, record);
+    this.byId.set(record.id, record);
+    this.dataSize += record.bytes.length;
+    this.naturalOrderStale = true;
+  }
+
   /** Documents in natural (insertion) order. */
   *natural(): Generator<StoredDocument> {
+    if (this.naturalOrderStale) {
+      const ordered = [...this.records.values()].sort((a, b) => a.rid - b.rid);
+      this.records.clear();
+      for (const record of ordered) this.records.set(record.rid, record);
+      this.naturalOrderStale = false;
+    }
     yield* this.records.values();
   }
 

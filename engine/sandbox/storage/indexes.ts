@@ -1,16 +1,22 @@
 // The index specs of one collection, kept verbatim as created, and the key sets that enforce unique
-// indexes. Queries never use secondary indexes in the sandbox; only uniqueness needs their keys.
+// and prepareUnique indexes. Queries never use secondary indexes in the sandbox; only uniqueness needs
+// their keys.
 import { indexKeys, keyValueDocument } from '../bson/index-key.js';
 import { Int32, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import type { Collection, StoredDocument } from './collection.js';
 import { formatValue } from '../bson/format.js';
+import { compareValues, valuesEqual } from '../bson/compare.js';
+import { isBsonNumber } from '../bson/numeric.js';
 
 export interface Index {
   readonly name: string;
   spec: BsonDoc;
-  /** Key strings to record ids, kept only for unique indexes. */
-  unique?: Map<string, number>;
+  /**
+   * Key strings to the records holding them, kept only for unique and prepareUnique indexes. A
+   * prepareUnique index may have been built over duplicates, so one key can have several records.
+   */
+  keys?: Map<string, Set<number>>;
   /** Optional predicate from partialFilterExpression. */
   partial?: (doc: BsonDoc) => boolean;
 }
@@ -21,6 +27,11 @@ let compilePartialFilter: PartialFilterCompiler | undefined;
 /** The matcher lives in query/; it registers itself here to keep storage free of query imports. */
 export function setPartialFilterCompiler(compiler: PartialFilterCompiler): void {
   compilePartialFilter = compiler;
+}
+
+/** A boolean index option as mongod reads it: true or any non-zero number (specs keep `sparse: 1` as given). */
+function isSet(value: BsonValue | undefined): boolean {
+  return value === true || (value !== undefined && isBsonNumber(value) && compareValues(value, new Int32(0)) !== 0);
 }
 
 export function idIndexSpec(): BsonDoc {
@@ -43,14 +54,48 @@ export class IndexCatalog {
   /** Adds an index and builds its keys over the existing documents; fails if unique keys collide. */
   create(spec: BsonDoc, documents: Iterable<[StoredDocument, BsonDoc]>): Index {
     const index: Index = { name: String(spec.get('name')), spec };
-    const partial = spec.get('partialFilterExpression');
-    if (partial instanceof Map && compilePartialFilter) index.partial = compilePartialFilter(partial);
-    if (spec.get('unique') === true && index.name !== '_id_') {
-      index.unique = new Map();
-      for (const [record, doc] of documents) this.insertKeys(index, doc, record);
-    }
+    this.rebuild(index, documents);
     this.list.push(index);
     return index;
+  }
+
+  /** The indexes whose key pattern equals `keyPattern` (numbers compare by value, as in mongod). */
+  findByKeyPattern(keyPattern: BsonDoc): Index[] {
+    return this.list.filter((index) => valuesEqual(this.keyPattern(index), keyPattern));
+  }
+
+  /** The _ids of the documents that share a key of a prepareUnique index, one group per key. */
+  duplicateGroups(index: Index): BsonValue[][] {
+    const groups: BsonValue[][] = [];
+    for (const owners of index.keys?.values() ?? []) {
+      if (owners.size < 2) continue;
+      groups.push([...owners].sort((a, b) => a - b).flatMap((rid) => this.collection.records.get(rid)?.id ?? []));
+    }
+    return groups;
+  }
+
+  /** (Re)computes an index's filter and keys from its spec (also after collMod); fails if unique keys collide. */
+  rebuild(index: Index, documents: Iterable<[StoredDocument, BsonDoc]>): void {
+    const partial = index.spec.get('partialFilterExpression');
+    const filter = partial instanceof Map && compilePartialFilter ? compilePartialFilter(partial) : undefined;
+    const unique = index.spec.get('unique') === true;
+    if (index.name === '_id_' || (!unique && index.spec.get('prepareUnique') !== true)) {
+      index.partial = filter;
+      index.keys = undefined;
+      return;
+    }
+    const keys = new Map<string, Set<number>>();
+    for (const [record, doc] of documents) {
+      if (filter && !filter(doc)) continue;
+      for (const keyString of this.keyStrings(index, doc)) {
+        const owners = keys.get(keyString);
+        if (!owners) keys.set(keyString, new Set([record.rid]));
+        else if (unique && !owners.has(record.rid)) this.duplicateOf(index, doc);
+        else owners.add(record.rid);
+      }
+    }
+    index.partial = filter;
+    index.keys = keys;
   }
 
   drop(name: string): void {
@@ -67,41 +112,48 @@ export class IndexCatalog {
         this.duplicate('_id_', new Map([['_id', new Int32(1)]]), new Map([['_id', id]]));
     }
     for (const index of this.list) {
-      if (!index.unique || (index.partial && !index.partial(doc))) continue;
-      const key = this.keyPattern(index);
-      for (const keyString of indexKeys(doc, key, { sparse: index.spec.get('sparse') === true }) ?? []) {
-        const owner = index.unique.get(keyString);
-        if (owner !== undefined && owner !== self?.rid) this.duplicate(index.name, key, keyValueDocument(doc, key));
+      if (!index.keys || (index.partial && !index.partial(doc))) continue;
+      for (const keyString of this.keyStrings(index, doc)) {
+        const owners = index.keys.get(keyString);
+        // A key the record already holds is not a new entry: prepareUnique tolerates old duplicates.
+        if (owners && !(self && owners.has(self.rid))) this.duplicateOf(index, doc);
       }
     }
   }
 
   add(doc: BsonDoc, record: StoredDocument): void {
-    for (const index of this.list) if (index.unique) this.insertKeys(index, doc, record);
-  }
-
-  remove(doc: BsonDoc, record: StoredDocument): void {
     for (const index of this.list) {
-      if (!index.unique) continue;
-      for (const keyString of indexKeys(doc, this.keyPattern(index), { sparse: index.spec.get('sparse') === true }) ??
-        []) {
-        if (index.unique.get(keyString) === record.rid) index.unique.delete(keyString);
+      if (!index.keys || (index.partial && !index.partial(doc))) continue;
+      for (const keyString of this.keyStrings(index, doc)) {
+        const owners = index.keys.get(keyString);
+        if (owners) owners.add(record.rid);
+        else index.keys.set(keyString, new Set([record.rid]));
       }
     }
   }
 
-  private insertKeys(index: Index, doc: BsonDoc, record: StoredDocument): void {
-    if (!index.unique || (index.partial && !index.partial(doc))) return;
-    const key = this.keyPattern(index);
-    for (const keyString of indexKeys(doc, key, { sparse: index.spec.get('sparse') === true }) ?? []) {
-      const owner = index.unique.get(keyString);
-      if (owner !== undefined && owner !== record.rid) this.duplicate(index.name, key, keyValueDocument(doc, key));
-      index.unique.set(keyString, record.rid);
+  remove(doc: BsonDoc, record: StoredDocument): void {
+    for (const index of this.list) {
+      if (!index.keys) continue;
+      for (const keyString of this.keyStrings(index, doc)) {
+        const owners = index.keys.get(keyString);
+        if (!owners?.delete(record.rid)) continue;
+        if (owners.size === 0) index.keys.delete(keyString);
+      }
     }
+  }
+
+  private keyStrings(index: Index, doc: BsonDoc): string[] {
+    return indexKeys(doc, this.keyPattern(index), { sparse: isSet(index.spec.get('sparse')) }) ?? [];
   }
 
   private keyPattern(index: Index): BsonDoc {
     return index.spec.get('key') as BsonDoc;
+  }
+
+  private duplicateOf(index: Index, doc: BsonDoc): never {
+    const key = this.keyPattern(index);
+    return this.duplicate(index.name, key, keyValueDocument(doc, key));
   }
 
   private duplicate(name: string, keyPattern: BsonDoc, keyValue: BsonDoc): never {

@@ -1,29 +1,41 @@
 // The only path by which documents change: every insert, replacement and delete is checked (size,
 // uniqueness, write blocking), applied to the collection and recorded in the oplog in one step, so the
-// oplog and change streams can never disagree with the data.
+// oplog and change streams can never disagree with the data. Inside a transaction the entries wait in
+// its TransactionLog, with an inverse for every change, until it commits or aborts.
 import { encodeDocument } from '../bson/encode.js';
 import { decodeDocument } from '../bson/decode.js';
 import type { Long } from '../bson/values.js';
-import { Int32, type BsonDoc, type BsonValue, type Timestamp } from '../bson/values.js';
+import { Int32, Timestamp, type BsonDoc, type BsonValue } from '../bson/values.js';
 import type { ClusterClock } from '../clock.js';
 import { CommandError } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import type { Collection, StoredDocument } from './collection.js';
 import type { ChangeData, Oplog, OplogEntry, OplogOp } from './oplog.js';
+import { logCreate } from './ddl-log.js';
 
 import { MAX_BSON_SIZE } from '../limits.js';
 const INTERNAL_DATABASES = new Set(['admin', 'config', 'local']);
 
-/** Who is writing: the session and transaction, and a Timestamp shared by a committing transaction. */
+/**
+ * The pending effects of a multi-document transaction: its oplog entries, held back until commit, and
+ * the inverse of every change it made, applied in reverse order if it aborts.
+ */
+export interface TransactionLog {
+  readonly entries: OplogEntry[];
+  readonly undo: (() => void)[];
+}
+
+/** Who is writing: the session, and the transaction whose log collects the changes. */
 export interface WriteContext {
   lsid?: BsonDoc;
   txnNumber?: Long;
-  /** Set while a transaction commits: all its entries share one cluster time. */
-  ts?: Timestamp;
-  txnOpIndex?: number;
+  transaction?: TransactionLog;
   /** Writes by the system (not users) pass a user write block. */
   internal?: boolean;
 }
+
+// Held transaction entries get their real Timestamp when the transaction commits.
+const PENDING_TIMESTAMP = new Timestamp({ t: 0, i: 0 });
 
 export class Writer {
   userWritesBlocked = false;
@@ -47,24 +59,23 @@ export class Writer {
         throw new CommandError('CommandNotSupportedOnView', `Namespace ${db}.${name} is a view, not a collection`);
       return existing;
     }
+    return this.createCollection(db, name, new Map(), ctx);
+  }
+
+  /**
+   * Creates a collection or view (the caller checked the name is free) and, for a collection, records
+   * its create event; a view's event is recorded by the caller, as it carries system.views' UUID.
+   * `idIndex` replaces the default _id index spec (a collection with a collation gives it that collation).
+   */
+  createCollection(db: string, name: string, options: BsonDoc, ctx: WriteContext, idIndex?: BsonDoc): Collection {
     this.checkWritable(db, ctx);
-    const options: BsonDoc = new Map();
     const collection = this.catalog.create(db, name, options);
-    this.logCommand(
-      db,
-      new Map<string, BsonValue>([
-        ['create', name],
-        ['idIndex', collection.indexes.list[0]?.spec ?? null],
-      ]),
-      ctx,
-      {
-        operationType: 'create',
-        fields: new Map<string, BsonValue>([
-          ['operationDescription', new Map([['idIndex', collection.indexes.list[0]?.spec ?? null]])],
-        ]),
-      },
-      collection,
-    );
+    const idIndexEntry = collection.indexes.get('_id_');
+    if (idIndex && idIndexEntry) idIndexEntry.spec = idIndex;
+    ctx.transaction?.undo.push(() => {
+      if (this.catalog.get(db, name) === collection) this.catalog.drop(db, name);
+    });
+    if (!collection.isView) logCreate(this, collection, ctx);
     return collection;
   }
 
@@ -73,8 +84,12 @@ export class Writer {
     checkSize(bytes);
     const id = doc.get('_id');
     if (id === undefined) throw new CommandError('InternalError', 'document has no _id');
+    checkTransactionTarget(collection, ctx);
     collection.indexes.check(doc);
     const record = collection.add(id, bytes, doc);
+    ctx.transaction?.undo.push(() => {
+      if (collection.records.get(record.rid) === record) collection.remove(record, doc);
+    });
     const documentKey = new Map([['_id', id]]);
     this.log('i', collection, doc, undefined, ctx, {
       documentKey,
@@ -101,8 +116,12 @@ export class Writer {
     checkSize(bytes);
     const beforeBytes = record.bytes;
     const before = decodeDocument(beforeBytes);
+    checkTransactionTarget(collection, ctx);
     collection.indexes.check(after, record);
     collection.replace(record, bytes, before, after);
+    ctx.transaction?.undo.push(() => {
+      if (collection.records.get(record.rid) === record) collection.replace(record, beforeBytes, after, before);
+    });
     const documentKey = new Map([['_id', record.id]]);
     const images = imagesEnabled(collection) ? { preImage: beforeBytes, postImage: bytes } : {};
     if (updateDescription) {
@@ -133,8 +152,12 @@ export class Writer {
 
   delete(collection: Collection, record: StoredDocument, ctx: WriteContext): void {
     this.checkWritable(collection.db, ctx);
+    checkTransactionTarget(collection, ctx);
     const before = decodeDocument(record.bytes);
     collection.remove(record, before);
+    ctx.transaction?.undo.push(() => {
+      if (!collection.findById(record.id)) collection.restore(record, before);
+    });
     const documentKey = new Map([['_id', record.id]]);
     this.log('d', collection, documentKey, undefined, ctx, {
       documentKey,
@@ -143,8 +166,33 @@ export class Writer {
   }
 
   /** Records a DDL command in the oplog (ns `<db>.$cmd`), with the change event it produces. */
-  logCommand(db: string, command: BsonDoc, ctx: WriteContext, change: ChangeData, collection?: Collection): OplogEntry {
-    return this.append('c', `${db}.$cmd`, collection?.uuid, command, undefined, ctx, change);
+  logCommand(
+    db: string,
+    command: BsonDoc,
+    ctx: WriteContext,
+    change: ChangeData,
+    collection?: Collection,
+    o2?: BsonDoc,
+  ): OplogEntry {
+    return this.append('c', `${db}.$cmd`, collection?.uuid, command, o2, ctx, change);
+  }
+
+  /**
+   * Publishes a committed transaction's held entries: they share one fresh cluster Timestamp and are
+   * numbered by txnOpIndex in the order they were written. Returns that Timestamp (none when nothing
+   * was written).
+   */
+  commitTransaction(transaction: TransactionLog): Timestamp | undefined {
+    if (transaction.entries.length === 0) return undefined;
+    const ts = this.clock.tick();
+    const wall = new Date();
+    transaction.entries.forEach((entry, txnOpIndex) => {
+      entry.ts = ts;
+      entry.wall = wall;
+      entry.txnOpIndex = txnOpIndex;
+      this.oplog.append(entry);
+    });
+    return ts;
   }
 
   /** A no-op entry (appendOplogNote). */
@@ -173,7 +221,7 @@ export class Writer {
     change: ChangeData,
   ): OplogEntry {
     const entry: OplogEntry = {
-      ts: ctx.ts ?? this.clock.tick(),
+      ts: ctx.transaction ? PENDING_TIMESTAMP : this.clock.tick(),
       wall: new Date(),
       op,
       ns,
@@ -182,7 +230,6 @@ export class Writer {
       o2,
       lsid: ctx.lsid,
       txnNumber: ctx.txnNumber,
-      txnOpIndex: ctx.txnOpIndex,
       change,
       size:
         64 +
@@ -191,8 +238,8 @@ export class Writer {
         (change.postImage?.length ?? 0) +
         (change.updateDescription ? encodeDocument(change.updateDescription).length : 0),
     };
-    if (ctx.ts !== undefined && ctx.txnOpIndex !== undefined) ctx.txnOpIndex += 1;
-    this.oplog.append(entry);
+    if (ctx.transaction) ctx.transaction.entries.push(entry);
+    else this.oplog.append(entry);
     return entry;
   }
 
@@ -207,6 +254,14 @@ export class Writer {
       collection.remove(record, decodeDocument(record.bytes));
     }
   }
+}
+
+function checkTransactionTarget(collection: Collection, ctx: WriteContext): void {
+  if (ctx.transaction && collection.isCapped)
+    throw new CommandError(
+      'OperationNotSupportedInTransaction',
+      `Collection '${collection.ns}' is a capped collection. Writes in transactions are not allowed on capped collections.`,
+    );
 }
 
 function checkSize(bytes: Buffer): void {

@@ -7,6 +7,7 @@ import {
   Code,
   Decimal128,
   Double,
+  type Filter,
   Int32,
   Long,
   MaxKey,
@@ -20,6 +21,24 @@ import { RawConnection, opMsg } from '../support/raw-wire.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
+/** Documents whose _id may be of any BSON type. */
+type IdValue =
+  | string
+  | number
+  | boolean
+  | Date
+  | Double
+  | Int32
+  | Long
+  | Decimal128
+  | ObjectId
+  | Binary
+  | Timestamp
+  | MinKey
+  | MaxKey
+  | { [field: string]: unknown };
+type AnyIdDocument = { _id: IdValue; [field: string]: unknown };
+const byId = (id: unknown): Filter<AnyIdDocument> => ({ _id: id }) as Filter<AnyIdDocument>;
 const dbName = uniqueDbName('bson');
 
 beforeAll(async () => {
@@ -62,7 +81,8 @@ function int64(value: bigint): Buffer {
 /** A document holding every BSON type, including the deprecated ones no driver can write. */
 function everyTypeDocument(id: number): Buffer {
   const oid = Buffer.from('65a1b2c3d4e5f60718293a4b', 'hex');
-  const binary = (subtype: number, data: Buffer): Buffer => Buffer.concat([int32(data.length), Buffer.from([subtype]), data]);
+  const binary = (subtype: number, data: Buffer): Buffer =>
+    Buffer.concat([int32(data.length), Buffer.from([subtype]), data]);
   return documentOf(
     element(0x10, '_id', int32(id)),
     element(0x01, 'double', double('1f85eb51b81e0940')),
@@ -94,11 +114,15 @@ function everyTypeDocument(id: number): Buffer {
     element(0x0c, 'dbPointer', Buffer.concat([string('db.coll'), oid])),
     element(0x0d, 'code', string('function () { return 1; }')),
     element(0x0e, 'symbol', string('sym')),
-    element(0x0f, 'codeWithScope', (() => {
-      const code = string('x + 1');
-      const scope = documentOf(element(0x10, 'x', int32(41)));
-      return Buffer.concat([int32(4 + code.length + scope.length), code, scope]);
-    })()),
+    element(
+      0x0f,
+      'codeWithScope',
+      (() => {
+        const code = string('x + 1');
+        const scope = documentOf(element(0x10, 'x', int32(41)));
+        return Buffer.concat([int32(4 + code.length + scope.length), code, scope]);
+      })(),
+    ),
     element(0x10, 'int32', int32(-123)),
     element(0x11, 'timestamp', Buffer.concat([int32(7), int32(1_700_000_000)])),
     element(0x12, 'int64', int64(-(2n ** 62n))),
@@ -120,7 +144,11 @@ describe('BSON storage', () => {
     } finally {
       connection.close();
     }
-    const [stored] = await client.db(dbName).collection('everyType').find({ _id: 1 }, { raw: true }).toArray();
+    const [stored] = await client
+      .db(dbName)
+      .collection<AnyIdDocument>('everyType')
+      .find(byId(1), { raw: true })
+      .toArray();
     expect(Buffer.from(stored as unknown as Uint8Array).equals(original)).toBe(true);
   });
 
@@ -181,12 +209,15 @@ describe('comparison order', () => {
 
   // (null is left out: drivers replace a null _id with a generated ObjectId.)
   it('sorts mixed-type _id values in MongoDB order', async () => {
-    const collection = client.db(dbName).collection('mixedIds');
+    const collection = client.db(dbName).collection<AnyIdDocument>('mixedIds');
     await collection.insertMany(ids.map((_id) => ({ _id })));
     const sorted = await collection.find({}, { promoteValues: false }).sort({ _id: 1 }).toArray();
-    const kinds = sorted.map(({ _id }) =>
-      _id === null ? 'null' : _id instanceof Date ? 'Date' : typeof _id === 'object' ? (_id._bsontype ?? 'object') : typeof _id,
-    );
+    const kinds = sorted.map(({ _id }): string => {
+      const id: unknown = _id;
+      if (id instanceof Date) return 'Date';
+      if (typeof id === 'object' && id !== null) return '_bsontype' in id ? String(id._bsontype) : 'object';
+      return typeof id;
+    });
     expect(kinds).toEqual([
       'MinKey',
       'Int32',
@@ -206,10 +237,13 @@ describe('comparison order', () => {
   });
 
   it('keeps _id range queries within the bound type bracket', async () => {
-    const collection = client.db(dbName).collection('mixedIds');
-    const numeric = await collection.find({ _id: { $gte: 0, $lt: 100 } }).toArray();
+    const collection = client.db(dbName).collection<AnyIdDocument>('mixedIds');
+    const numeric = await collection.find(byId({ $gte: 0, $lt: 100 })).toArray();
     expect(numeric).toHaveLength(4);
-    const strings = await collection.find({ _id: { $gt: '' } }).sort({ _id: 1 }).toArray();
+    const strings = await collection
+      .find(byId({ $gt: '' }))
+      .sort({ _id: 1 })
+      .toArray();
     expect(strings.map(({ _id }) => _id)).toEqual(['a', 'b']);
   });
 });

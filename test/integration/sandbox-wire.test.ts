@@ -72,8 +72,13 @@ describe('handshake and replica-set identity', () => {
     const compressed = await new MongoClient(url.toString()).connect();
     try {
       const docs = Array.from({ length: 50 }, (_, i) => ({ _id: i, text: 'x'.repeat(2000) }));
-      await compressed.db(dbName).collection('compressed').insertMany(docs);
-      const back = await compressed.db(dbName).collection('compressed').find().sort({ _id: 1 }).toArray();
+      await compressed.db(dbName).collection<{ _id: number; text: string }>('compressed').insertMany(docs);
+      const back = await compressed
+        .db(dbName)
+        .collection<{ _id: number; text: string }>('compressed')
+        .find()
+        .sort({ _id: 1 })
+        .toArray();
       expect(back).toEqual(docs);
     } finally {
       await compressed.close();
@@ -85,7 +90,11 @@ describe('handshake and replica-set identity', () => {
     try {
       const moreToCome = 1 << 1;
       connection.send(
-        opMsg({ insert: 'unacknowledged', documents: [{ _id: 1 }], writeConcern: { w: 0 }, $db: dbName }, {}, moreToCome),
+        opMsg(
+          { insert: 'unacknowledged', documents: [{ _id: 1 }], writeConcern: { w: 0 }, $db: dbName },
+          {},
+          moreToCome,
+        ),
       );
       const reply = await connection.request(opMsg({ find: 'unacknowledged', filter: {}, $db: dbName }));
       expect(reply.document.cursor.firstBatch).toEqual([{ _id: 1 }]);

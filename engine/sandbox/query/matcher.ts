@@ -8,11 +8,12 @@ export type Predicate = (doc: BsonDoc) => boolean;
 
 export const matchAll: Predicate = () => true;
 
-export function compileFilter(filter: BsonDoc | undefined): Predicate {
+/** `variables` are the command's evaluated `let` values, readable in $expr as $$name. */
+export function compileFilter(filter: BsonDoc | undefined, variables?: BsonDoc): Predicate {
   if (!filter || filter.size === 0) return matchAll;
   let query: Query;
   try {
-    query = new Query(toMatchDocument(filter));
+    query = new Query(toMatchDocument(filter), variables ? { variables: toMatchDocument(variables) } : {});
   } catch (error) {
     throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
   }

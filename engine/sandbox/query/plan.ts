@@ -1,9 +1,10 @@
 // Chooses and orders the documents a read or write touches: an _id equality or range uses the ordered
 // _id index, everything else scans in natural order; then filter, sort, skip and limit.
-import { compareDocumentsBySortSpec, compareValues } from '../bson/compare.js';
+import { compareDocuments, compareDocumentsBySortSpec, compareValues } from '../bson/compare.js';
 import { decodeDocument } from '../bson/decode.js';
 import { MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
 import type { Collection, StoredDocument } from '../storage/collection.js';
+import { CommandError } from '../errors.js';
 import { compileFilter } from './matcher.js';
 
 export interface Selected {
@@ -18,6 +19,8 @@ export interface SelectOptions {
   limit?: number;
   /** `{ $natural: -1 }` reverses natural order. */
   hint?: BsonValue;
+  /** The command's evaluated `let` values, for $expr. */
+  variables?: BsonDoc;
 }
 
 export function selectDocuments(
@@ -25,7 +28,8 @@ export function selectDocuments(
   filter: BsonDoc | undefined,
   options: SelectOptions = {},
 ): Selected[] {
-  const predicate = compileFilter(filter);
+  checkHint(collection, options.hint);
+  const predicate = compileFilter(filter, options.variables);
   const candidates = candidateRecords(collection, filter, options.hint);
   const out: Selected[] = [];
   const { sort, skip = 0, limit = 0 } = options;
@@ -45,6 +49,23 @@ export function selectDocuments(
   }
   const end = limit > 0 ? skip + limit : undefined;
   return skip > 0 || end !== undefined ? out.slice(skip, end) : out;
+}
+
+/** A hint names an existing index (by name or key pattern) or asks for $natural order. */
+export function checkHint(collection: Collection, hint: BsonValue | undefined): void {
+  if (typeof hint === 'string') {
+    if (collection.indexes.get(hint)) return;
+  } else if (hint instanceof Map) {
+    if (hint.size === 0 || hint.has('$natural')) return;
+    const matches = (index: { spec: BsonDoc }): boolean => {
+      const key = index.spec.get('key');
+      return key instanceof Map && compareDocuments(key, hint) === 0;
+    };
+    if (collection.indexes.list.some(matches)) return;
+  } else {
+    return;
+  }
+  throw new CommandError('BadValue', 'hint provided does not correspond to an existing index');
 }
 
 function isNaturalSort(sort: BsonDoc): boolean {

@@ -33,9 +33,15 @@ const cases: Record<string, Buffer> = {
   'double canonical NaN': element(T.double, 'x', hex('000000000000f87f')),
   'double NaN with payload': element(T.double, 'x', hex('010000000000f07f')),
   'double negative NaN': element(T.double, 'x', hex('000000000000f8ff')),
-  'double infinities': Buffer.concat([element(T.double, 'a', double(Infinity)), element(T.double, 'b', double(-Infinity))]),
+  'double infinities': Buffer.concat([
+    element(T.double, 'a', double(Infinity)),
+    element(T.double, 'b', double(-Infinity)),
+  ]),
   'double subnormal': element(T.double, 'x', hex('0100000000000000')),
-  'string unicode and NUL': Buffer.concat([element(T.string, 'a', string('héllo €𝄞')), element(T.string, 'b', string('a\0b'))]),
+  'string unicode and NUL': Buffer.concat([
+    element(T.string, 'a', string('héllo €𝄞')),
+    element(T.string, 'b', string('a\0b')),
+  ]),
   'empty string': element(T.string, 'x', string('')),
   'embedded document': element(T.object, 'x', document(element(T.int, 'y', int32(1)))),
   'empty document': element(T.object, 'x', document()),
@@ -43,14 +49,18 @@ const cases: Record<string, Buffer> = {
     T.array,
     'x',
     document(
-      element(T.array, '0', document(element(T.int, '0', int32(1)), element(T.array, '1', document(element(T.int, '0', int32(2)))))),
+      element(
+        T.array,
+        '0',
+        document(element(T.int, '0', int32(1)), element(T.array, '1', document(element(T.int, '0', int32(2))))),
+      ),
       element(T.array, '1', document()),
       element(T.object, '2', document()),
     ),
   ),
-  'undefined': element(T.undefined, 'x'),
-  'objectId': element(T.objectId, 'x', OID),
-  'booleans': Buffer.concat([element(T.bool, 't', Buffer.from([1])), element(T.bool, 'f', Buffer.from([0]))]),
+  undefined: element(T.undefined, 'x'),
+  objectId: element(T.objectId, 'x', OID),
+  booleans: Buffer.concat([element(T.bool, 't', Buffer.from([1])), element(T.bool, 'f', Buffer.from([0]))]),
   'dates around the epoch': Buffer.concat([
     element(T.date, 'a', int64(0n)),
     element(T.date, 'b', int64(-1n)),
@@ -62,14 +72,14 @@ const cases: Record<string, Buffer> = {
     element(T.date, 'b', int64(-9223372036854775808n)),
     element(T.date, 'c', int64(8640000000000001n)),
   ]),
-  'null': element(T.null, 'x'),
+  null: element(T.null, 'x'),
   'regex sorted options': element(T.regex, 'x', Buffer.concat([cstring('^a.*b$'), cstring('imsx')])),
   'regex unsorted options': element(T.regex, 'x', Buffer.concat([cstring('a'), cstring('xi')])),
   'regex options unknown to js-bson': element(T.regex, 'x', Buffer.concat([cstring('a'), cstring('ag')])),
   'regex empty': element(T.regex, 'x', Buffer.concat([cstring(''), cstring('')])),
-  'dbPointer': element(T.dbPointer, 'x', Buffer.concat([string('db.coll'), OID])),
-  'javascript': element(T.javascript, 'x', string('function () { return 1; }')),
-  'symbol': element(T.symbol, 'x', string('sym')),
+  dbPointer: element(T.dbPointer, 'x', Buffer.concat([string('db.coll'), OID])),
+  javascript: element(T.javascript, 'x', string('function () { return 1; }')),
+  symbol: element(T.symbol, 'x', string('sym')),
   'code with scope': element(
     T.javascriptWithScope,
     'x',
@@ -114,7 +124,11 @@ for (const subtype of [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x80]) {
   cases[`binary subtype 0x${subtype.toString(16)}`] = element(T.binData, 'x', binary(subtype, data));
 }
 cases['binary empty'] = element(T.binData, 'x', binary(0, Buffer.alloc(0)));
-cases['binary subtype 2 with a wrong inner length'] = element(T.binData, 'x', binary(2, Buffer.concat([int32(9), hex('aa')])));
+cases['binary subtype 2 with a wrong inner length'] = element(
+  T.binData,
+  'x',
+  binary(2, Buffer.concat([int32(9), hex('aa')])),
+);
 
 describe('BSON codec round trip', () => {
   for (const [name, elements] of Object.entries(cases)) {
@@ -139,7 +153,16 @@ describe('BSON decoding into the typed view', () => {
   });
 
   it('keeps the field order, integer-like names included', () => {
-    expect([...decodeDocument(document(cases['odd field names'])).keys()]).toEqual(['b', '1', '__proto__', '', 'a.b', '$x', 'ключ', '0']);
+    expect([...decodeDocument(document(cases['odd field names'])).keys()]).toEqual([
+      'b',
+      '1',
+      '__proto__',
+      '',
+      'a.b',
+      '$x',
+      'ключ',
+      '0',
+    ]);
   });
 
   it('treats "__proto__" as a plain field', () => {

@@ -117,7 +117,14 @@ describe('compareValues on numbers', () => {
     const payloadNaN = new RawValue(BsonType.double, hex('010000000000f07f'));
     expectEqual(new Double(NaN), dec('NaN'));
     expectEqual(new Double(NaN), payloadNaN);
-    expectAscending([new Double(NaN), new Double(-Infinity), long(-(2n ** 63n)), new Int32(0), dec('1E+6000'), new Double(Infinity)]);
+    expectAscending([
+      new Double(NaN),
+      new Double(-Infinity),
+      long(-(2n ** 63n)),
+      new Int32(0),
+      dec('1E+6000'),
+      new Double(Infinity),
+    ]);
     expect(compareValues(null, new Double(NaN))).toBe(-1);
   });
 
@@ -143,7 +150,16 @@ describe('compareValues on numbers', () => {
     // The smallest subnormal double is 4.94065…E-324.
     expect(compareValues(dec('4.9E-324'), new Double(Number.MIN_VALUE))).toBe(-1);
     expect(compareValues(dec('5E-324'), new Double(Number.MIN_VALUE))).toBe(1);
-    expectAscending([dec('-10'), new Int32(-9), dec('-1.5'), new Double(-1), dec('0'), dec('1E-10'), long(2n), dec('2.0000001')]);
+    expectAscending([
+      dec('-10'),
+      new Int32(-9),
+      dec('-1.5'),
+      new Double(-1),
+      dec('0'),
+      dec('1E-10'),
+      long(2n),
+      dec('2.0000001'),
+    ]);
   });
 });
 
@@ -167,7 +183,9 @@ describe('compareValues within a type', () => {
       doc(['a', 'x']),
     ]);
     expectEqual(doc(['a', new Int32(1)]), doc(['a', new Double(1)]));
-    expect(valuesEqual(doc(['a', new Int32(1)], ['b', new Int32(2)]), doc(['b', new Int32(2)], ['a', new Int32(1)]))).toBe(false);
+    expect(
+      valuesEqual(doc(['a', new Int32(1)], ['b', new Int32(2)]), doc(['b', new Int32(2)], ['a', new Int32(1)])),
+    ).toBe(false);
   });
 
   it('decodes RawDocument values to compare them', () => {
@@ -190,11 +208,18 @@ describe('compareValues within a type', () => {
       new Binary(hex('00000000'), 0),
       subtype2,
     ]);
-    expectEqual(subtype2, decodeDocument(document(element(BsonType.binData, 'x', subtype2.bytes))).get('x') as BsonValue);
+    expectEqual(
+      subtype2,
+      decodeDocument(document(element(BsonType.binData, 'x', subtype2.bytes))).get('x') as BsonValue,
+    );
   });
 
   it('compares ObjectIds, booleans, dates and timestamps', () => {
-    expectAscending([new ObjectId('000000000000000000000000'), new ObjectId('000000000000000000000001'), new ObjectId('ff0000000000000000000000')]);
+    expectAscending([
+      new ObjectId('000000000000000000000000'),
+      new ObjectId('000000000000000000000001'),
+      new ObjectId('ff0000000000000000000000'),
+    ]);
     expectAscending([false, true]);
     const farPast = new RawValue(BsonType.date, Buffer.from(hex('0000000000000080')));
     const farFuture = new RawValue(BsonType.date, Buffer.from(hex('ffffffffffffff7f')));
@@ -214,7 +239,12 @@ describe('compareValues within a type', () => {
 
   it('compares DBPointers by size, then bytes', () => {
     const oid = '65a1b2c3d4e5f60718293a4b';
-    expectAscending([dbPointer('db.b', oid), dbPointer('db.c', oid), dbPointer('db.c', 'ff' + oid.slice(2)), dbPointer('db.aa', oid)]);
+    expectAscending([
+      dbPointer('db.b', oid),
+      dbPointer('db.c', oid),
+      dbPointer('db.c', 'ff' + oid.slice(2)),
+      dbPointer('db.aa', oid),
+    ]);
   });
 
   it('compares code, and code with scope by code then scope', () => {

@@ -122,7 +122,9 @@ describe('indexKeys', () => {
       indexKeys(doc(['a', i(1)], ['b', 'y']), pattern('a', 'b')),
     );
     // The same values under different fields must not collide either.
-    expect(indexKeys(doc(['a', 'x|1']), pattern('a', 'b'))).not.toEqual(indexKeys(doc(['a', 'x'], ['b', '1']), pattern('a', 'b')));
+    expect(indexKeys(doc(['a', 'x|1']), pattern('a', 'b'))).not.toEqual(
+      indexKeys(doc(['a', 'x'], ['b', '1']), pattern('a', 'b')),
+    );
   });
 
   it('treats hashed and text key types as plain values', () => {
@@ -131,7 +133,10 @@ describe('indexKeys', () => {
   });
 
   it('gives the keyValue document of a duplicate key', () => {
-    const keyPattern = new Map<string, BsonValue>([['a', i(1)], ['b.c', i(-1)]]);
+    const keyPattern = new Map<string, BsonValue>([
+      ['a', i(1)],
+      ['b.c', i(-1)],
+    ]);
     const subject = doc(['a', [i(1), i(2)]], ['b', doc(['c', 'x'])]);
     expect(keyValueDocument(subject, keyPattern)).toEqual(doc(['a', i(1)], ['b.c', 'x']));
     const second = indexKeys(doc(['a', i(2)], ['b', doc(['c', 'x'])]), keyPattern)?.[0];

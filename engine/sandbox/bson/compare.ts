@@ -233,7 +233,10 @@ function compareTimestamps(a: Timestamp, b: Timestamp): number {
 function regexParts(value: BSONRegExp | RawValue): [string, string] {
   if (value instanceof BSONRegExp) return [value.pattern, value.options];
   const patternEnd = value.bytes.indexOf(0);
-  return [value.bytes.toString('utf8', 0, patternEnd), value.bytes.toString('utf8', patternEnd + 1, value.bytes.length - 1)];
+  return [
+    value.bytes.toString('utf8', 0, patternEnd),
+    value.bytes.toString('utf8', patternEnd + 1, value.bytes.length - 1),
+  ];
 }
 
 function compareRegexes(a: BSONRegExp | RawValue, b: BSONRegExp | RawValue): number {

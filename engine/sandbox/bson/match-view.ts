@@ -94,7 +94,8 @@ export function fromMatchValue(value: unknown, original?: BsonValue): BsonValue 
   if (Array.isArray(value)) return fromMatchArray(value, Array.isArray(original) ? original : undefined);
   if (value instanceof Date) return value;
   if (value instanceof RegExp) return new BSONRegExp(value.source, regexOptions(value.flags));
-  if (value instanceof Map) return keepRaw(fromMatchMap(value as Map<string, unknown>, originalDoc(original)), original);
+  if (value instanceof Map)
+    return keepRaw(fromMatchMap(value as Map<string, unknown>, originalDoc(original)), original);
   if (value instanceof RawValue || value instanceof RawDocument) return value;
   if (ArrayBuffer.isView(value)) return new Binary(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   if ('_bsontype' in value) return value as BsonValue;

@@ -7,9 +7,7 @@ export type BsonNumber = Double | Int32 | Long | Decimal128;
 
 /** A number as coefficient × 10^exponent; coefficient carries the sign and is 0n for either zero. */
 export type ExactNumber =
-  | { kind: 'nan' }
-  | { kind: 'infinity'; negative: boolean }
-  | { kind: 'finite'; coefficient: bigint; exponent: number };
+  { kind: 'nan' } | { kind: 'infinity'; negative: boolean } | { kind: 'finite'; coefficient: bigint; exponent: number };
 
 /** Long and Timestamp are one class hierarchy in js-bson (Timestamp extends Long): test the tag. */
 export function isLong(value: unknown): value is Long {
@@ -57,7 +55,7 @@ export function exactFromDecimal(value: Decimal128): ExactNumber {
     low = (low << 8n) | BigInt(bytes[i]);
     high = (high << 8n) | BigInt(bytes[i + 8]);
   }
-  const negative = (high >> 63n) === 1n;
+  const negative = high >> 63n === 1n;
   const combination = Number((high >> 58n) & 0x1fn);
   if (combination === 0x1f) return { kind: 'nan' };
   if (combination === 0x1e) return { kind: 'infinity', negative };
@@ -128,8 +126,13 @@ export function compareNumbers(a: BsonNumber | RawValue, b: BsonNumber | RawValu
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (ka === 'long' && kb === 'small') return compareLongToDouble(a as Long, (b as Double | Int32).value);
-  if (ka === 'small' && kb === 'long') return 0 - compareLongToDouble(b as Long, (a as Double | Int32).value) || 0;
+  if (ka === 'small' && kb === 'long') return negate(compareLongToDouble(b as Long, (a as Double | Int32).value));
   return compareExact(toExact(a), toExact(b));
+}
+
+/** Plain negation would turn 0 into -0, which callers testing `=== 0` accept but Object.is does not. */
+function negate(order: number): number {
+  return order === 0 ? 0 : -order;
 }
 
 export function compareDoubles(x: number, y: number): number {

@@ -83,7 +83,7 @@ function collectKeys(value: BsonValue | undefined, parts: readonly string[], dep
     if (value === undefined) out.push(null);
     else if (!Array.isArray(value)) out.push(value);
     else if (value.length === 0) out.push(undefinedValue());
-    else out.push(...value);
+    else for (const element of value) out.push(element);
     return;
   }
   if (value === undefined) {

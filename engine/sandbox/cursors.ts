@@ -22,6 +22,8 @@ export interface CursorSource {
   close?(): void;
   /** Tailable cursors and change streams stay open when a batch is empty. */
   readonly tailable?: boolean;
+  /** Change streams read the oplog, not a collection: dropping their namespace does not kill them. */
+  readonly readsOplog?: boolean;
 }
 
 export interface OpenCursor {
@@ -99,7 +101,7 @@ export class CursorManager {
 
   killForNamespace(ns: string): void {
     for (const cursor of this.cursors.values())
-      if (cursor.ns === ns || cursor.ns.startsWith(`${ns}.`)) this.kill(cursor.id);
+      if (!cursor.source.readsOplog && (cursor.ns === ns || cursor.ns.startsWith(`${ns}.`))) this.kill(cursor.id);
   }
 
   list(): OpenCursor[] {

@@ -12,5 +12,6 @@ import { indexCommands } from './indexes.js';
 import { catalogReadCommands } from './catalog-reads.js';
 import { writeCommands } from './writes.js';
 import { readCommands } from './reads.js';
+import { bulkWriteCommands } from './bulk-write.js';
 
-export const allCommands: CommandSpec[] = [...helloCommands, ...diagnosticCommands, ...crudCommands, ...authCommands, ...aggregateCommands, ...adminCommands, ...ddlCommands, ...collModCommands, ...indexCommands, ...catalogReadCommands, ...writeCommands, ...readCommands];
+export const allCommands: CommandSpec[] = [...helloCommands, ...diagnosticCommands, ...crudCommands, ...authCommands, ...aggregateCommands, ...adminCommands, ...ddlCommands, ...collModCommands, ...indexCommands, ...catalogReadCommands, ...writeCommands, ...readCommands, ...bulkWriteCommands];

@@ -17,5 +17,19 @@ export function compileFilter(filter: BsonDoc | undefined, variables?: BsonDoc):
   } catch (error) {
     throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
   }
-  return (doc) => query.test(toMatchDocument(doc));
+  return (doc) => {
+    try {
+      return query.test(toMatchDocument(doc));
+    } catch (error) {
+      throw undefinedVariableError(error) ?? error;
+    }
+  };
+}
+
+const UNDEFINED_VARIABLE = /^Use of undefined variable: /;
+
+/** mingo finds an unknown $$name only while evaluating; mongod reports it as 17276. */
+function undefinedVariableError(error: unknown): CommandError | undefined {
+  if (error instanceof Error && UNDEFINED_VARIABLE.test(error.message)) return new CommandError(17276, error.message);
+  return undefined;
 }

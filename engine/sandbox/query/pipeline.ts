@@ -1,12 +1,175 @@
-// Aggregation pipelines over a collection's documents, evaluated by mingo on the match view and turned
-// back into typed documents. Views are pipelines too: their definitions are prepended here.
-import { Aggregator } from 'mingo';
+// Aggregation pipelines: the stage checks mongod makes before running one, and evaluation by mingo on
+// the match view, with the results turned back into typed documents. Views are pipelines too: their
+// definitions are prepended here.
+import { Aggregator } from 'mingo/aggregator';
+import { Context } from 'mingo/core';
+import { Lazy, type Iterator as LazyIterator } from 'mingo/lazy';
+import type { AnyObject, Options } from 'mingo/types';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { compareDocumentsBySortSpec, sortDirection } from '../bson/compare.js';
+import { keyString } from '../bson/index-key.js';
 import { fromMatchValue, toMatchDocument, toMatchValue } from '../bson/match-view.js';
 import { decodeDocument } from '../bson/decode.js';
-import type { BsonDoc, BsonValue } from '../bson/values.js';
+import { typeAlias, typeOf, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import type { Catalog } from '../storage/catalog.js';
 import type { Collection } from '../storage/collection.js';
+
+export interface Stage {
+  readonly name: string;
+  readonly spec: BsonValue;
+}
+
+/** Stages mingo evaluates. */
+const MINGO_STAGES = new Set([
+  '$addFields',
+  '$bucket',
+  '$bucketAuto',
+  '$count',
+  '$densify',
+  '$documents',
+  '$facet',
+  '$fill',
+  '$graphLookup',
+  '$group',
+  '$limit',
+  '$lookup',
+  '$match',
+  '$project',
+  '$redact',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+  '$set',
+  '$setWindowFields',
+  '$skip',
+  '$sort',
+  '$sortByCount',
+  '$unionWith',
+  '$unset',
+  '$unwind',
+]);
+
+/** Stages the sandbox implements itself (query/special-stages.ts and changestream/). */
+export const SANDBOX_STAGES = new Set([
+  '$changeStream',
+  '$collStats',
+  '$currentOp',
+  '$indexStats',
+  '$listLocalSessions',
+  '$merge',
+  '$out',
+]);
+
+/** Stages mongod 8.0 has and the sandbox does not. */
+const UNSUPPORTED_STAGES = new Set([
+  '$changeStreamSplitLargeEvent',
+  '$geoNear',
+  '$listSampledQueries',
+  '$listSearchIndexes',
+  '$listSessions',
+  '$planCacheStats',
+  '$queryStats',
+  '$search',
+  '$searchMeta',
+  '$shardedDataDistribution',
+  '$vectorSearch',
+]);
+
+/** Stages that read no collection: they need {aggregate: 1} and must come first. */
+const COLLECTIONLESS_SOURCES = new Set(['$currentOp', '$documents', '$listLocalSessions']);
+const FIRST_ONLY = new Set([...COLLECTIONLESS_SOURCES, '$changeStream', '$collStats', '$indexStats']);
+const LAST_ONLY = new Set(['$out', '$merge']);
+/** Stages that may follow $changeStream; each is applied to one event at a time. */
+export const CHANGE_STREAM_STAGES = new Set([
+  '$match',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+  '$redact',
+]);
+
+/** Reads the stage documents of a `pipeline` argument with mongod's errors for malformed ones. */
+export function parseStages(pipeline: BsonValue[]): Stage[] {
+  return pipeline.map((stage) => {
+    if (!(stage instanceof Map))
+      throw new CommandError('TypeMismatch', "Each element of the 'pipeline' array must be an object");
+    if (stage.size !== 1)
+      throw new CommandError(40323, 'A pipeline stage specification object must contain exactly one field.');
+    const [[name, spec]] = stage;
+    if (UNSUPPORTED_STAGES.has(name))
+      throw new CommandError('BadValue', `The sandbox does not support the ${name} stage`);
+    if (!MINGO_STAGES.has(name) && !SANDBOX_STAGES.has(name))
+      throw new CommandError(40324, `Unrecognized pipeline stage name: '${name}'`);
+    return { name, spec };
+  });
+}
+
+/** mongod's rules for where stages may stand, checked before anything runs. */
+export function checkStagePositions(stages: readonly Stage[], collectionless: boolean, inTransaction: boolean): void {
+  const first = stages[0]?.name;
+  if (collectionless) {
+    if (first === undefined)
+      throw new CommandError('InvalidNamespace', '{aggregate: 1} is not valid for an empty pipeline.');
+    if (!COLLECTIONLESS_SOURCES.has(first) && first !== '$changeStream')
+      throw new CommandError(
+        'InvalidNamespace',
+        `{aggregate: 1} is not valid for '${first}'; a collection is required.`,
+      );
+  } else if (first !== undefined && COLLECTIONLESS_SOURCES.has(first)) {
+    throw new CommandError('InvalidNamespace', `'${first}' can only be run with {aggregate: 1}`);
+  }
+  stages.forEach(({ name }, index) => {
+    if (first === '$changeStream' && index > 0 && !CHANGE_STREAM_STAGES.has(name))
+      throw new CommandError('IllegalOperation', `${name} is not permitted in a $changeStream pipeline`);
+    if (FIRST_ONLY.has(name) && index > 0)
+      throw new CommandError(40602, `${name} is only valid as the first stage in a pipeline`);
+    if (LAST_ONLY.has(name) && index < stages.length - 1)
+      throw new CommandError(40601, `${name} can only be the final stage in the pipeline`);
+    if (inTransaction && (LAST_ONLY.has(name) || name === '$changeStream' || name === '$collStats'))
+      throw new CommandError(
+        'OperationNotSupportedInTransaction',
+        `Stage not supported inside of a multi-document transaction: ${name}`,
+      );
+  });
+}
+
+/** $sort in MongoDB's order of BSON values (bson/compare.ts) instead of mingo's JavaScript order. */
+function bsonSort(collection: LazyIterator, spec: AnyObject, _options: Options): LazyIterator {
+  const sortSpec = fromMatchValue(spec);
+  if (!(sortSpec instanceof Map) || sortSpec.size === 0)
+    throw new CommandError(15976, '$sort stage must have at least one sort key');
+  for (const value of sortSpec.values())
+    if (sortDirection(value) === 0 && !(value instanceof Map && value.has('$meta')))
+      throw new CommandError(15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+  const compare = compareDocumentsBySortSpec(sortSpec);
+  return collection.transform((items: unknown[]) => {
+    const keyed = items.map((item, index) => ({ item, index, doc: fromMatchValue(item) as BsonDoc }));
+    keyed.sort((a, b) => compare(a.doc, b.doc) || a.index - b.index);
+    return Lazy(keyed.map(({ item }) => item));
+  });
+}
+
+/** Every mingo operator, with the sandbox's $sort in place of mingo's. */
+const CONTEXT = Context.from(
+  Context.init({ pipeline: { $sort: bsonSort } }),
+  Context.init({
+    accumulator: accumulatorOperators,
+    expression: expressionOperators,
+    pipeline: pipelineOperators,
+    projection: projectionOperators,
+    query: queryOperators,
+    window: windowOperators,
+  }),
+);
 
 /** Follows a view to the collection it reads and the full pipeline that defines it. */
 export function resolveView(
@@ -24,12 +187,72 @@ export function resolveView(
   return { source: current, pipeline };
 }
 
+export interface PipelineOptions {
+  /** The command's `let`: variables every stage can read as $$name. */
+  variables?: BsonDoc;
+}
+
+/** A pipeline ready to run over typed documents. */
+export type CompiledPipeline = (input: Iterable<BsonDoc>) => BsonDoc[];
+
+/**
+ * Prepares `stages` once for running many times (a change stream runs its stages on every event).
+ * Output documents keep the exact BSON types of every value the stages did not change: a document
+ * that passes through untouched comes back as itself, and a reshaped one is matched to its input by
+ * _id so its untouched fields keep their types.
+ */
+export function compilePipeline(
+  catalog: Catalog,
+  db: string,
+  stages: readonly BsonValue[],
+  options: PipelineOptions = {},
+): CompiledPipeline {
+  let aggregator: Aggregator;
+  try {
+    aggregator = new Aggregator(stages.map((stage) => toMatchValue(stage)) as Record<string, unknown>[], {
+      context: CONTEXT,
+      variables: options.variables ? evaluateVariables(options.variables) : undefined,
+      collectionResolver: (name: string) => {
+        const other = catalog.get(db, name);
+        return other ? runPipeline(catalog, db, other, []).map((doc) => toMatchDocument(doc)) : [];
+      },
+    });
+  } catch (error) {
+    throw asCommandError(error);
+  }
+  return (input) => {
+    const originals = new Map<unknown, BsonDoc>();
+    const views: Record<string, unknown>[] = [];
+    for (const doc of input) {
+      const view = toMatchDocument(doc);
+      originals.set(view, doc);
+      views.push(view);
+    }
+    let output: unknown[];
+    try {
+      output = aggregator.run(views);
+    } catch (error) {
+      throw asCommandError(error);
+    }
+    const byId = lazyIdIndex(originals);
+    return output.map((doc) => {
+      const original = originals.get(doc);
+      if (original) return original;
+      const typed = fromMatchValue(doc, byId(doc));
+      if (!(typed instanceof Map))
+        throw new CommandError('BadValue', `aggregation stage produced a ${typeAlias[typeOf(typed)]}, not a document`);
+      return typed;
+    });
+  };
+}
+
 /** Runs `pipeline` over the documents of `collection` (none when it does not exist). */
 export function runPipeline(
   catalog: Catalog,
   db: string,
   collection: Collection | undefined,
   pipeline: BsonValue[],
+  options: PipelineOptions = {},
 ): BsonDoc[] {
   let stages = pipeline;
   let source = collection;
@@ -38,32 +261,37 @@ export function runPipeline(
     source = view.source;
     stages = [...view.pipeline, ...pipeline];
   }
-  const input = source ? [...source.natural()].map((record) => toMatchDocument(decodeDocument(record.bytes))) : [];
-  return evaluate(catalog, db, input, stages);
+  const input = source ? [...source.natural()].map((record) => decodeDocument(record.bytes)) : [];
+  return compilePipeline(catalog, db, stages, options)(input);
 }
 
-export function evaluate(
-  catalog: Catalog,
-  db: string,
-  input: Record<string, unknown>[],
-  stages: BsonValue[],
-): BsonDoc[] {
-  let output: unknown[];
+/** `let` values are expressions, evaluated once before the pipeline runs ($$NOW, $rand, $literal...). */
+function evaluateVariables(variables: BsonDoc): Record<string, unknown> {
   try {
-    const aggregator = new Aggregator(stages.map((stage) => toMatchValue(stage)) as Record<string, unknown>[], {
-      collectionResolver: (name: string) => {
-        const other = catalog.get(db, name);
-        return other ? runPipeline(catalog, db, other, []).map((doc) => toMatchDocument(doc)) : [];
-      },
-    });
-    output = aggregator.run(input);
+    const [values] = new Aggregator([{ $replaceWith: toMatchValue(variables) }], { context: CONTEXT }).run([{}]);
+    return values as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof CommandError) throw error;
-    throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
+    throw asCommandError(error);
   }
-  return output.map((doc) => {
-    const typed = fromMatchValue(doc);
-    if (!(typed instanceof Map)) throw new CommandError('BadValue', 'aggregation stage produced a non-document');
-    return typed;
-  });
+}
+
+/** Input documents by the key string of their _id, built only when some output is not an input. */
+function lazyIdIndex(originals: Map<unknown, BsonDoc>): (doc: unknown) => BsonDoc | undefined {
+  let index: Map<string, BsonDoc> | undefined;
+  return (doc) => {
+    if (typeof doc !== 'object' || doc === null || !('_id' in doc)) return undefined;
+    if (!index) {
+      index = new Map();
+      for (const original of originals.values()) {
+        const id = original.get('_id');
+        if (id !== undefined) index.set(keyString(id), original);
+      }
+    }
+    return index.get(keyString(fromMatchValue((doc as { _id: unknown })._id)));
+  };
+}
+
+function asCommandError(error: unknown): CommandError {
+  if (error instanceof CommandError) return error;
+  return new CommandError('BadValue', error instanceof Error ? error.message : String(error));
 }

@@ -64,7 +64,7 @@ export function parseUpdate(update: BsonDoc | readonly BsonValue[], options: Par
   }
   const doc = update as BsonDoc;
   if (options.constants)
-    throw new CommandError('FailedToParse', 'Constant values may only be specified for pipeline updates');
+    throw new CommandError(51198, 'Constant values may only be specified for pipeline updates');
   const first = doc.keys().next().value;
   if (first === undefined || !first.startsWith('$')) {
     if (options.multi)

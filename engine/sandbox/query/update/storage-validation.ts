@@ -20,12 +20,13 @@ export function checkStorable(doc: BsonDoc, allowTopLevelDollarFields: boolean):
   if (!allowTopLevelDollarFields) for (const name of doc.keys()) checkTopLevelFieldName(name);
 }
 
-function checkIdValue(id: BsonValue): void {
+/** mongod's storageValidIdField, shared by inserts, replacements and upserts. */
+export function checkIdValue(id: BsonValue): void {
   const type = typeOf(id);
   if (INVALID_ID_TYPES.has(type))
     throw new CommandError('InvalidIdField', `The '_id' value cannot be of type ${typeAlias[type]}`);
   if (id instanceof Map) {
-    const dollar = dollarFieldIn(id, '_id');
+    const dollar = dollarFieldIn(id);
     if (dollar)
       throw new CommandError(
         'DollarPrefixedFieldName',
@@ -34,13 +35,25 @@ function checkIdValue(id: BsonValue): void {
   }
 }
 
-function dollarFieldIn(doc: BsonDoc, path: string): string | undefined {
-  for (const [name, value] of doc) {
-    if (name.startsWith('$')) return `${path}.${name}`;
-    if (value instanceof Map) {
-      const nested = dollarFieldIn(value, `${path}.${name}`);
+/**
+ * The first '$'-prefixed field name at any depth (mongod's storageValidEmbedded names only the field).
+ * A DBRef ($ref, $id and an optional $db, in that order at the start) is the one allowed use.
+ */
+function dollarFieldIn(value: BsonDoc | BsonValue[]): string | undefined {
+  const entries = Array.isArray(value) ? value.map((item, index): [string, BsonValue] => [String(index), item]) : [...value];
+  // Like mongod, the fields of a DBRef prefix are not looked into.
+  for (const [name, item] of entries.slice(dbRefPrefixLength(entries))) {
+    if (name.startsWith('$')) return name;
+    if (item instanceof Map || Array.isArray(item)) {
+      const nested = dollarFieldIn(item);
       if (nested) return nested;
     }
   }
   return undefined;
+}
+
+function dbRefPrefixLength(entries: [string, BsonValue][]): number {
+  const [ref, id, db] = entries;
+  if (ref?.[0] !== '$ref' || typeof ref[1] !== 'string' || id?.[0] !== '$id') return 0;
+  return db?.[0] === '$db' && typeof db[1] === 'string' ? 3 : 2;
 }

@@ -5,11 +5,23 @@ import { decodeDocument } from '../bson/decode.js';
 import { MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
 import type { Collection, StoredDocument } from '../storage/collection.js';
 import { CommandError } from '../errors.js';
-import { compileFilter } from './matcher.js';
+import { compileFilter, matchAll } from './matcher.js';
 
 export interface Selected {
-  record: StoredDocument;
-  doc: BsonDoc;
+  readonly record: StoredDocument;
+  readonly doc: BsonDoc;
+}
+
+/** Decodes its document only when asked: a plain scan returns stored bytes without decoding them. */
+class Selection implements Selected {
+  constructor(
+    readonly record: StoredDocument,
+    private decoded?: BsonDoc,
+  ) {}
+
+  get doc(): BsonDoc {
+    return (this.decoded ??= decodeDocument(this.record.bytes));
+  }
 }
 
 export interface SelectOptions {
@@ -34,10 +46,15 @@ export function selectDocuments(
   const out: Selected[] = [];
   const { sort, skip = 0, limit = 0 } = options;
   const sorting = sort !== undefined && sort.size > 0 && !isNaturalSort(sort);
+  const filtering = predicate !== matchAll;
   for (const record of candidates) {
-    const doc = decodeDocument(record.bytes);
-    if (!predicate(doc)) continue;
-    out.push({ record, doc });
+    if (filtering) {
+      const doc = decodeDocument(record.bytes);
+      if (!predicate(doc)) continue;
+      out.push(new Selection(record, doc));
+    } else {
+      out.push(new Selection(record));
+    }
     // Without a sort the scan can stop as soon as skip + limit documents have matched.
     if (!sorting && limit > 0 && out.length >= skip + limit) break;
   }

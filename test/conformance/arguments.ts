@@ -63,7 +63,8 @@ export function prepareValue(key: string, value: unknown, entities: EntityMap): 
     case 'returnDocument': {
       // The format writes the CRUD enum ("Before"/"After"); the driver wants lower case.
       const text = String(value).toLowerCase();
-      if (text !== 'before' && text !== 'after') throw new RunnerError(`returnDocument must be Before or After, got ${String(value)}`);
+      if (text !== 'before' && text !== 'after')
+        throw new RunnerError(`returnDocument must be Before or After, got ${String(value)}`);
       return text;
     }
     default:
@@ -95,7 +96,8 @@ export function asDocumentArg(value: unknown, name: string): Document {
 }
 
 export function asDocumentList(value: unknown, name: string): Document[] {
-  if (!Array.isArray(value) || !value.every(isDocument)) throw new RunnerError(`argument "${name}" must be an array of documents`);
+  if (!Array.isArray(value) || !value.every(isDocument))
+    throw new RunnerError(`argument "${name}" must be an array of documents`);
   return value;
 }
 

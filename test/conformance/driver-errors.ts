@@ -139,6 +139,7 @@ export function summarizeError(error: unknown): string {
   const facts = inspectError(error);
   const code = facts.codes.length > 0 ? ` (code ${facts.codes.join('/')})` : '';
   const cause = get(error, 'cause');
-  const causeText = facts.className === 'MongoClientBulkWriteError' && cause instanceof Error ? `: ${cause.message}` : '';
+  const causeText =
+    facts.className === 'MongoClientBulkWriteError' && cause instanceof Error ? `: ${cause.message}` : '';
   return `${facts.className}${code}: ${error.message}${causeText}`.replace(/\s+/g, ' ');
 }

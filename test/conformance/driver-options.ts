@@ -2,7 +2,7 @@
 // collectionOrDatabaseOptions, uriOptions) into driver option objects. Numbers are unwrapped to
 // JS numbers because the driver validates option types with `typeof`.
 import { ReadConcern, ReadPreference, WriteConcern } from 'mongodb';
-import type { MongoClientOptions, ReadPreferenceMode, TagSet } from 'mongodb';
+import type { MongoClientOptions, ReadPreferenceMode, TagSet, W } from 'mongodb';
 import { RunnerError } from './errors.js';
 import { isDocument, toNative } from './values.js';
 import type { Doc } from './types.js';
@@ -36,7 +36,8 @@ export function writeConcernFrom(value: unknown): WriteConcern {
   if (w !== undefined && typeof w !== 'number' && typeof w !== 'string') throw new RunnerError('writeConcern.w');
   const concern = WriteConcern.fromOptions({
     writeConcern: {
-      ...(w !== undefined && { w }),
+      // Tag-set names are strings too; the driver passes any string through to the server.
+      ...(w !== undefined && { w: w as W }),
       ...(typeof spec.journal === 'boolean' && { journal: spec.journal }),
       ...(typeof spec.wtimeoutMS === 'number' && { wtimeoutMS: spec.wtimeoutMS }),
     },

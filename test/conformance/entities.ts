@@ -2,8 +2,22 @@
 // results saved with saveResultAsEntity. Names are unique and look-ups are typed, so a test that
 // refers to the wrong kind of entity fails with a runner error rather than a confusing driver one.
 import { GridFSBucket, MongoClient } from 'mongodb';
-import type { AbstractCursor, ChangeStream, ClientSession, ClientSessionOptions, Collection, Db, Document } from 'mongodb';
-import { clientOptionsFrom, namespaceOptionsFrom, readConcernFrom, readPreferenceFrom, writeConcernFrom } from './driver-options.js';
+import type {
+  AbstractCursor,
+  ChangeStream,
+  ClientSession,
+  ClientSessionOptions,
+  Collection,
+  Db,
+  Document,
+} from 'mongodb';
+import {
+  clientOptionsFrom,
+  namespaceOptionsFrom,
+  readConcernFrom,
+  readPreferenceFrom,
+  writeConcernFrom,
+} from './driver-options.js';
 import { RunnerError } from './errors.js';
 import type { MatchEntities } from './matcher.js';
 import { isDocument, toNative } from './values.js';
@@ -58,6 +72,7 @@ export interface EntityEnvironment {
 
 export class EntityMap implements MatchEntities {
   private readonly entities = new Map<string, Entity>();
+  private closed = false;
 
   constructor(private readonly env: EntityEnvironment) {}
 
@@ -66,6 +81,12 @@ export class EntityMap implements MatchEntities {
   }
 
   add(id: string, entity: Entity): void {
+    if (this.closed) {
+      // A timed-out test body can still be creating entities after cleanup; do not leak them.
+      if (entity.kind === 'client') void entity.client.close(true).catch(() => undefined);
+      if (entity.kind === 'changeStream') void entity.stream.close().catch(() => undefined);
+      throw new RunnerError('the test was already cleaned up');
+    }
     if (this.entities.has(id)) throw new RunnerError(`entity "${id}" already exists`);
     this.entities.set(id, entity);
   }
@@ -165,13 +186,23 @@ export class EntityMap implements MatchEntities {
     if (observeEvents.includes('commandStartedEvent')) {
       client.on('commandStarted', (e) => {
         if (keep(e.commandName))
-          entity.events.push({ type: 'commandStartedEvent', commandName: e.commandName, databaseName: e.databaseName, command: e.command });
+          entity.events.push({
+            type: 'commandStartedEvent',
+            commandName: e.commandName,
+            databaseName: e.databaseName,
+            command: e.command,
+          });
       });
     }
     if (observeEvents.includes('commandSucceededEvent')) {
       client.on('commandSucceeded', (e) => {
         if (keep(e.commandName))
-          entity.events.push({ type: 'commandSucceededEvent', commandName: e.commandName, databaseName: e.databaseName, reply: e.reply });
+          entity.events.push({
+            type: 'commandSucceededEvent',
+            commandName: e.commandName,
+            databaseName: e.databaseName,
+            reply: isDocument(e.reply) ? e.reply : undefined,
+          });
       });
     }
     if (observeEvents.includes('commandFailedEvent')) {
@@ -186,6 +217,7 @@ export class EntityMap implements MatchEntities {
 
   /** End sessions, close cursors and change streams, then clients; never throws. */
   async closeAll(): Promise<void> {
+    this.closed = true;
     const all = [...this.entities.values()];
     const quietly = async (work: () => Promise<unknown>): Promise<void> => {
       try {

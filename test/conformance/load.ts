@@ -100,7 +100,16 @@ function requirements(value: unknown, where: string): RunOnRequirement[] | undef
     const r = doc(item, at);
     onlyKeys(
       r,
-      ['minServerVersion', 'maxServerVersion', 'topologies', 'serverless', 'serverParameters', 'auth', 'authMechanism', 'csfle'],
+      [
+        'minServerVersion',
+        'maxServerVersion',
+        'topologies',
+        'serverless',
+        'serverParameters',
+        'auth',
+        'authMechanism',
+        'csfle',
+      ],
       at,
     );
     const serverless = optStr(r.serverless, `${at}.serverless`);
@@ -111,13 +120,15 @@ function requirements(value: unknown, where: string): RunOnRequirement[] | undef
     if (minServerVersion) parseVersion(minServerVersion);
     if (maxServerVersion) parseVersion(maxServerVersion);
     const csfle = r.csfle;
-    if (csfle !== undefined && typeof csfle !== 'boolean' && !isDocument(csfle)) fail(at, 'csfle: expected a boolean or object');
+    if (csfle !== undefined && typeof csfle !== 'boolean' && !isDocument(csfle))
+      fail(at, 'csfle: expected a boolean or object');
     return {
       minServerVersion,
       maxServerVersion,
       topologies: strings(r.topologies, `${at}.topologies`),
       serverless: serverless as RunOnRequirement['serverless'],
-      serverParameters: r.serverParameters === undefined ? undefined : doc(r.serverParameters, `${at}.serverParameters`),
+      serverParameters:
+        r.serverParameters === undefined ? undefined : doc(r.serverParameters, `${at}.serverParameters`),
       auth: bool(r.auth, `${at}.auth`),
       authMechanism: optStr(r.authMechanism, `${at}.authMechanism`),
       csfle,
@@ -125,7 +136,7 @@ function requirements(value: unknown, where: string): RunOnRequirement[] | undef
   });
 }
 
-function entity(value: unknown, where: string): EntityDescription {
+export function parseEntity(value: unknown, where: string): EntityDescription {
   const e = doc(value, where);
   const keys = Object.keys(e);
   if (keys.length !== 1) fail(where, 'an entity must have exactly one key');
@@ -183,14 +194,16 @@ function expectedError(value: unknown, where: string): ExpectedError {
     writeConcernErrors:
       e.writeConcernErrors === undefined
         ? undefined
-        : arr(e.writeConcernErrors, `${where}.writeConcernErrors`).map((w, i) => doc(w, `${where}.writeConcernErrors[${i}]`)),
+        : arr(e.writeConcernErrors, `${where}.writeConcernErrors`).map((w, i) =>
+            doc(w, `${where}.writeConcernErrors[${i}]`),
+          ),
     errorResponse: e.errorResponse === undefined ? undefined : doc(e.errorResponse, `${where}.errorResponse`),
     hasExpectResult: 'expectResult' in e,
     expectResult: e.expectResult,
   };
 }
 
-function operation(value: unknown, where: string): Operation {
+export function parseOperation(value: unknown, where: string): Operation {
   const o = doc(value, where);
   onlyKeys(
     o,
@@ -199,7 +212,10 @@ function operation(value: unknown, where: string): Operation {
   );
   const ignoreResultAndError = bool(o.ignoreResultAndError, `${where}.ignoreResultAndError`) ?? false;
   if (o.expectError !== undefined && 'expectResult' in o) fail(where, 'expectError and expectResult are exclusive');
-  if (ignoreResultAndError && (o.expectError !== undefined || 'expectResult' in o || o.saveResultAsEntity !== undefined))
+  if (
+    ignoreResultAndError &&
+    (o.expectError !== undefined || 'expectResult' in o || o.saveResultAsEntity !== undefined)
+  )
     fail(where, 'ignoreResultAndError excludes expectError, expectResult and saveResultAsEntity');
   return {
     name: str(o.name, `${where}.name`),
@@ -235,7 +251,7 @@ function testCase(value: unknown, where: string): TestCase {
     description,
     runOnRequirements: requirements(t.runOnRequirements, `${at}.runOnRequirements`),
     skipReason: optStr(t.skipReason, `${at}.skipReason`),
-    operations: arr(t.operations, `${at}.operations`).map((o, i) => operation(o, `${at}.operations[${i}]`)),
+    operations: arr(t.operations, `${at}.operations`).map((o, i) => parseOperation(o, `${at}.operations[${i}]`)),
     expectEvents:
       t.expectEvents === undefined
         ? undefined
@@ -253,17 +269,25 @@ export function parseTestFile(text: string, relPath: string): TestFile {
   try {
     raw = BSON.EJSON.parse(text, { relaxed: false });
   } catch (error) {
-    throw new LoadError(`${relPath}: not valid Extended JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new LoadError(
+      `${relPath}: not valid Extended JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   const f = doc(raw, relPath);
-  onlyKeys(f, ['description', 'schemaVersion', 'runOnRequirements', 'createEntities', 'initialData', 'tests', '_yamlAnchors'], relPath);
+  onlyKeys(
+    f,
+    ['description', 'schemaVersion', 'runOnRequirements', 'createEntities', 'initialData', 'tests', '_yamlAnchors'],
+    relPath,
+  );
   const schemaVersion = str(f.schemaVersion, `${relPath}.schemaVersion`);
   if (!schemaSupported(schemaVersion))
     fail(relPath, `schemaVersion ${schemaVersion} is not supported (runner implements ${SUPPORTED_SCHEMA_VERSION})`);
   const entities =
     f.createEntities === undefined
       ? []
-      : arr(f.createEntities, `${relPath}.createEntities`, true).map((e, i) => entity(e, `${relPath}.createEntities[${i}]`));
+      : arr(f.createEntities, `${relPath}.createEntities`, true).map((e, i) =>
+          parseEntity(e, `${relPath}.createEntities[${i}]`),
+        );
   const ids = new Set<string>();
   for (const e of entities) {
     if (ids.has(e.id)) fail(relPath, `duplicate entity id "${e.id}"`);
@@ -287,7 +311,9 @@ export function parseTestFile(text: string, relPath: string): TestFile {
     initialData:
       f.initialData === undefined
         ? undefined
-        : arr(f.initialData, `${relPath}.initialData`, true).map((c, i) => collectionData(c, `${relPath}.initialData[${i}]`)),
+        : arr(f.initialData, `${relPath}.initialData`, true).map((c, i) =>
+            collectionData(c, `${relPath}.initialData[${i}]`),
+          ),
     tests,
   };
 }

@@ -5,9 +5,10 @@
 // runner/test problem, not a server one.
 import { BSON } from 'mongodb';
 import { RunnerError } from './errors.js';
-import { inspectError } from './driver-errors.js';
+import { inspectError, summarizeError } from './driver-errors.js';
 import {
   BSON_TYPE_NAMES,
+  bsonTag,
   bytesOf,
   describe,
   isDocument,
@@ -65,7 +66,37 @@ export function matchValue(
   return matchAt(expected, actual, options.path ?? '$', options.root ?? false, options.entities);
 }
 
-function matchAt(expected: unknown, actual: unknown, path: string, root: boolean, entities?: MatchEntities): Mismatch {
+/**
+ * The driver builds some command fields as Maps (sort) or option objects (ReadConcern); in a
+ * command they are documents all the same, so they are compared by their own fields.
+ */
+function normalize(actual: unknown): unknown {
+  if (actual instanceof Map) return Object.fromEntries(actual);
+  if (
+    typeof actual !== 'object' ||
+    actual === null ||
+    isDocument(actual) ||
+    Array.isArray(actual) ||
+    bsonTag(actual) !== undefined ||
+    actual instanceof Date ||
+    actual instanceof RegExp ||
+    actual instanceof Uint8Array ||
+    actual instanceof Error
+  )
+    return actual;
+  const plain: Doc = {};
+  for (const [key, value] of Object.entries(actual)) if (value !== undefined) plain[key] = value;
+  return plain;
+}
+
+function matchAt(
+  expected: unknown,
+  rawActual: unknown,
+  path: string,
+  root: boolean,
+  entities?: MatchEntities,
+): Mismatch {
+  const actual = normalize(rawActual);
   const operator = operatorOf(expected);
   if (operator) return applyOperator(operator[0], operator[1], actual, path, root, entities);
   if (actual === undefined) return `${path}: missing, expected ${describe(expected)}`;
@@ -152,7 +183,9 @@ function applyOperator(
       if (!isNumeric(argument)) throw new RunnerError(`$$lte takes a number at ${path}`);
       if (!isNumeric(actual)) return `${path}: expected a number <= ${describe(argument)}, got ${describe(actual)}`;
       const cmp = numericCompare(actual, argument);
-      return cmp !== undefined && cmp <= 0 ? null : `${path}: expected <= ${describe(argument)}, got ${describe(actual)}`;
+      return cmp !== undefined && cmp <= 0
+        ? null
+        : `${path}: expected <= ${describe(argument)}, got ${describe(actual)}`;
     }
     case '$$matchAsDocument': {
       if (typeof actual !== 'string') return `${path}: expected an Extended JSON string, got ${describe(actual)}`;
@@ -198,12 +231,14 @@ export function matchResult(
  * Exact comparison used for outcome data and lsids: no operators, no extra fields at any level,
  * key order ignored, numbers compared by value across int/long/double.
  */
-export function exactMismatch(expected: unknown, actual: unknown, path = '$'): Mismatch {
+export function exactMismatch(expected: unknown, rawActual: unknown, path = '$'): Mismatch {
+  const actual = normalize(rawActual);
   if (isDocument(expected)) {
     if (!isDocument(actual)) return `${path}: expected ${describe(expected)}, got ${describe(actual)}`;
     for (const [key, value] of Object.entries(expected)) {
       const actualValue = own(actual, key);
-      if (actualValue === undefined && value !== undefined) return `${path}.${key}: missing, expected ${describe(value)}`;
+      if (actualValue === undefined && value !== undefined)
+        return `${path}.${key}: missing, expected ${describe(value)}`;
       const mismatch = exactMismatch(value, actualValue, `${path}.${key}`);
       if (mismatch) return mismatch;
     }
@@ -239,12 +274,25 @@ export function outcomeMismatch(expected: Doc[], actual: unknown[], namespace: s
 
 /** Check a thrown error against an expectError block. */
 export function errorMismatch(expected: ExpectedError, error: unknown, entities?: MatchEntities): Mismatch {
+  const what = summarizeError(error);
+  const mismatch = errorMismatchDetail(expected, error, what, entities);
+  // Every reason names the actual error, which is what a reader needs to act on it.
+  return mismatch === null || mismatch.includes(what) ? mismatch : `${mismatch} [${what}]`;
+}
+
+function errorMismatchDetail(
+  expected: ExpectedError,
+  error: unknown,
+  what: string,
+  entities?: MatchEntities,
+): Mismatch {
   const facts = inspectError(error);
-  const what = `${facts.className}: ${error instanceof Error ? error.message : String(error)}`;
   if (!facts.isDriverError) return `expected a driver error, got ${what}`;
 
-  if (expected.isClientError === true && facts.isServerError) return `expected a client-side error, got server error ${what}`;
-  if (expected.isClientError === false && !facts.isServerError) return `expected a server error, got client-side ${what}`;
+  if (expected.isClientError === true && facts.isServerError)
+    return `expected a client-side error, got server error ${what}`;
+  if (expected.isClientError === false && !facts.isServerError)
+    return `expected a server error, got client-side ${what}`;
   if (expected.isTimeoutError === true && !facts.isTimeoutError) return `expected a timeout error, got ${what}`;
   if (expected.isTimeoutError === false && facts.isTimeoutError) return `expected no timeout error, got ${what}`;
 
@@ -261,7 +309,8 @@ export function errorMismatch(expected: ExpectedError, error: unknown, entities?
       return `expected codeName ${expected.errorCodeName}, got ${facts.codeNames.join('/') || 'none'} (${what})`;
   }
   for (const label of expected.errorLabelsContain ?? []) {
-    if (!facts.labels.includes(label)) return `expected error label ${label}, got [${facts.labels.join(', ')}] (${what})`;
+    if (!facts.labels.includes(label))
+      return `expected error label ${label}, got [${facts.labels.join(', ')}] (${what})`;
   }
   for (const label of expected.errorLabelsOmit ?? []) {
     if (facts.labels.includes(label)) return `expected no error label ${label} (${what})`;
@@ -271,7 +320,8 @@ export function errorMismatch(expected: ExpectedError, error: unknown, entities?
     const actual = facts.writeErrors;
     if (!actual) return `expected writeErrors, the error has none (${what})`;
     for (const [index, value] of Object.entries(expected.writeErrors)) {
-      if (actual[index] === undefined) return `expected a write error at index ${index}, got indexes [${Object.keys(actual).join(', ')}]`;
+      if (actual[index] === undefined)
+        return `expected a write error at index ${index}, got indexes [${Object.keys(actual).join(', ')}]`;
       const mismatch = matchValue(value, actual[index], { root: true, path: `writeErrors.${index}`, entities });
       if (mismatch) return mismatch;
     }
@@ -295,7 +345,11 @@ export function errorMismatch(expected: ExpectedError, error: unknown, entities?
 
   if (expected.errorResponse !== undefined) {
     if (!facts.response) return `expected a server response in the error, got ${what}`;
-    const mismatch = matchValue(expected.errorResponse, facts.response, { root: true, path: 'errorResponse', entities });
+    const mismatch = matchValue(expected.errorResponse, facts.response, {
+      root: true,
+      path: 'errorResponse',
+      entities,
+    });
     if (mismatch) return mismatch;
   }
 

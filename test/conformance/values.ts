@@ -2,7 +2,8 @@
 // `$type`/`$$type`, flexible numeric comparison, and conversion of typed numbers to plain JS
 // numbers for driver options. Classification uses `_bsontype` tags, which are stable across
 // bson copies, so a stray value from another bson package still classifies correctly.
-import { BSON, Binary, Code, DBRef, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from 'mongodb';
+import type { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from 'mongodb';
+import { BSON, Code, DBRef } from 'mongodb';
 import type { Doc } from './types.js';
 
 /** Type names of the `$type` query operator (plus the "number" alias handled by callers). */

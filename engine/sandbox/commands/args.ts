@@ -95,3 +95,16 @@ export function documentsArg(
     return item;
   });
 }
+
+/** documentsArg for a field the command cannot do without: missing, it fails as mongod's IDL parser does. */
+export function requiredDocumentsArg(
+  body: BsonDoc,
+  sequences: Map<string, Buffer[]>,
+  command: string,
+  field: string,
+  decode: (bytes: Buffer) => BsonDoc,
+): BsonDoc[] {
+  if (!sequences.has(field) && !body.has(field))
+    throw new CommandError(40414, `BSON field '${command}.${field}' is missing but a required field`);
+  return documentsArg(body, sequences, field, decode);
+}

@@ -8,9 +8,14 @@ import { findInOplog, OPLOG_COLLECTION, OPLOG_DB } from '../query/oplog-collecti
 import { selectDocuments } from '../query/plan.js';
 import { applyProjection } from '../query/projection.js';
 import { MAX_BSON_SIZE, MAX_WRITE_BATCH_SIZE } from '../limits.js';
+import { checkIdValue } from '../query/update/storage-validation.js';
+import type { Collection } from '../storage/collection.js';
 import { validateDocument } from '../storage/validation.js';
+import type { WriteContext, Writer } from '../storage/writer.js';
 import { collectionName, optionalArray, optionalBool, optionalDoc, optionalNumber } from './args.js';
+import { checkSimpleCollation } from './collation-option.js';
 import { openCursorReply } from './cursor-reply.js';
+import { commandVariables } from './let-variables.js';
 import { writeContextOf } from './write-context.js';
 import type { CommandReply, CommandSpec } from './types.js';
 import { findOnView } from './views.js';
@@ -33,10 +38,30 @@ export function withId(doc: BsonDoc): BsonDoc {
     for (const [name, value] of doc) if (name !== '_id') reordered.set(name, value);
     return withId(reordered);
   }
-  if (Array.isArray(id)) throw new CommandError('BadValue', `can't use an array for _id`);
-  if (typeof id === 'object' && id !== null && '_bsontype' in id && id._bsontype === 'BSONRegExp')
-    throw new CommandError('BadValue', `can't use a regex for _id`);
+  checkIdValue(id);
   return doc;
+}
+
+/**
+ * Inserts one document as mongod's insert path does: size limit, _id checked (or generated) and put
+ * first, validator. `bytes` is the document's encoding, stored as is when nothing had to change.
+ */
+export function insertDocument(
+  writer: Writer,
+  collection: Collection,
+  parsed: BsonDoc,
+  writeCtx: WriteContext,
+  bypassValidation: boolean,
+  bytes = encodeDocument(parsed),
+): void {
+  if (bytes.length > MAX_BSON_SIZE)
+    throw new CommandError(
+      'BSONObjectTooLarge',
+      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
+    );
+  const doc = withId(parsed);
+  validateDocument(collection, doc, bypassValidation);
+  writer.insert(collection, doc, writeCtx, doc === parsed ? bytes : encodeDocument(doc));
 }
 
 const insert: CommandSpec = {
@@ -65,15 +90,7 @@ const insert: CommandSpec = {
     for (let index = 0; index < rawDocs.length; index++) {
       try {
         const bytes = rawDocs[index];
-        if (bytes.length > MAX_BSON_SIZE)
-          throw new CommandError(
-            'BSONObjectTooLarge',
-            `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
-          );
-        const parsed = decodeDocument(bytes);
-        const doc = withId(parsed);
-        validateDocument(collection, doc, bypass);
-        writer.insert(collection, doc, writeCtx, doc === parsed ? bytes : encodeDocument(doc));
+        insertDocument(writer, collection, decodeDocument(bytes), writeCtx, bypass, bytes);
         n++;
       } catch (error) {
         writeErrors.push(writeErrorEntry(index, error));
@@ -105,13 +122,15 @@ const find: CommandSpec = {
       singleBatch = true;
     }
     if (limit > 0 && (batchSize === undefined || batchSize > limit)) batchSize = limit;
+    checkSimpleCollation(optionalDoc(ctx.body, 'collation'));
     if (ctx.db === OPLOG_DB && name === OPLOG_COLLECTION)
       return findInOplog(ctx, { filter, projection, sort, skip, limit, batchSize, singleBatch });
     const collection = ctx.sandbox.catalog.get(ctx.db, name);
     if (collection?.isView)
       return findOnView(ctx, collection, { filter, projection, sort, skip, limit, batchSize, singleBatch });
+    const variables = commandVariables(ctx);
     const selected = collection
-      ? selectDocuments(collection, filter, { sort, skip, limit, hint: ctx.body.get('hint') })
+      ? selectDocuments(collection, filter, { sort, skip, limit, hint: ctx.body.get('hint'), variables })
       : [];
     const documents: EncodableValue[] = selected.map(({ record, doc }) =>
       projection && projection.size > 0 ? applyProjection(doc, projection, filter) : new RawDocument(record.bytes),

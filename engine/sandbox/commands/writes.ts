@@ -17,9 +17,17 @@ import {
 import type { Collection } from '../storage/collection.js';
 import { validateDocument } from '../storage/validation.js';
 import type { WriteContext } from '../storage/writer.js';
-import { collectionName, documentsArg, optionalArray, optionalBool, optionalDoc, optionalNumber } from './args.js';
+import {
+  collectionName,
+  optionalArray,
+  optionalBool,
+  optionalDoc,
+  optionalNumber,
+  requiredDocumentsArg,
+} from './args.js';
 import { checkSimpleCollation } from './collation-option.js';
 import { writeErrorEntry } from './crud.js';
+import { commandVariables } from './let-variables.js';
 import { rejectUnknownFields } from './strict-fields.js';
 import type { CommandContext, CommandReply, CommandSpec } from './types.js';
 import { writeContextOf } from './write-context.js';
@@ -57,8 +65,9 @@ const FIND_AND_MODIFY_FIELDS = [
 ];
 
 /** What a write needs besides its statement: where it writes and how. */
-interface WriteTarget {
+export interface WriteTarget {
   readonly ctx: CommandContext;
+  readonly db: string;
   readonly name: string;
   readonly writeCtx: WriteContext;
   readonly bypassValidation: boolean;
@@ -67,27 +76,27 @@ interface WriteTarget {
   readonly env: UpdateEnvironment;
 }
 
-function writeTarget(ctx: CommandContext, name: string, letSpec: BsonDoc | undefined): WriteTarget {
+/** `variables` is the command's evaluated `let`; `db` differs from the command's for bulkWrite's namespaces. */
+export function writeTarget(
+  ctx: CommandContext,
+  name: string,
+  variables: BsonDoc | undefined,
+  db = ctx.db,
+): WriteTarget {
   const writeCtx = writeContextOf(ctx);
-  ctx.sandbox.writer.checkWritable(ctx.db, writeCtx);
-  const variables = letSpec && evaluateLet(ctx, letSpec);
+  ctx.sandbox.writer.checkWritable(db, writeCtx);
   return {
     ctx,
+    db,
     name,
     writeCtx,
     bypassValidation: optionalBool(ctx.body, 'bypassDocumentValidation') ?? false,
     variables,
-    env: environment(ctx, variables),
+    env: environment(ctx, db, variables),
   };
 }
 
-/** `let` values are expressions ($$NOW, $add, ...), evaluated once for the whole command. */
-function evaluateLet(ctx: CommandContext, spec: BsonDoc): BsonDoc {
-  const [values] = compilePipeline(ctx.sandbox.catalog, ctx.db, [new Map([['$replaceWith', spec]])])([new Map()]);
-  return values ?? new Map();
-}
-
-function environment(ctx: CommandContext, variables: BsonDoc | undefined): UpdateEnvironment {
+function environment(ctx: CommandContext, db: string, variables: BsonDoc | undefined): UpdateEnvironment {
   const { catalog, clock } = ctx.sandbox;
   return {
     clock: { date: () => new Date(), timestamp: () => clock.tick() },
@@ -97,7 +106,7 @@ function environment(ctx: CommandContext, variables: BsonDoc | undefined): Updat
         name,
         new Map([['$literal', value]]),
       ]);
-      return compilePipeline(catalog, ctx.db, stages, { variables: literals.length ? new Map(literals) : undefined })([
+      return compilePipeline(catalog, db, stages, { variables: literals.length ? new Map(literals) : undefined })([
         doc,
       ])[0];
     },
@@ -106,12 +115,12 @@ function environment(ctx: CommandContext, variables: BsonDoc | undefined): Updat
 
 /** The collection a write addresses; a view cannot be written, a missing collection is created on demand. */
 function targetCollection(target: WriteTarget, create: boolean): Collection | undefined {
-  const { ctx, name } = target;
-  const existing = ctx.sandbox.catalog.get(ctx.db, name);
+  const { ctx, db, name } = target;
+  const existing = ctx.sandbox.catalog.get(db, name);
   if (existing?.isView)
-    throw new CommandError('CommandNotSupportedOnView', `Namespace ${ctx.db}.${name} is a view, not a collection`);
+    throw new CommandError('CommandNotSupportedOnView', `Namespace ${db}.${name} is a view, not a collection`);
   if (existing || !create) return existing;
-  return ctx.sandbox.writer.collectionForWrite(ctx.db, name, target.writeCtx);
+  return ctx.sandbox.writer.collectionForWrite(db, name, target.writeCtx);
 }
 
 /** Applies `update` to one selected document; returns the new document and whether it changed. */
@@ -138,10 +147,8 @@ function upsertOne(target: WriteTarget, collection: Collection, update: ParsedUp
 }
 
 /** The statements of an update or delete: a document sequence or an array field. */
-function statementsOf(ctx: CommandContext, command: string, field: string): BsonDoc[] {
-  if (!ctx.sequences.has(field) && !ctx.body.has(field))
-    throw new CommandError(40414, `BSON field '${command}.${field}' is missing but a required field`);
-  const statements = documentsArg(ctx.body, ctx.sequences, field, (bytes) => decodeDocument(bytes));
+export function statementsOf(ctx: CommandContext, command: string, field: string): BsonDoc[] {
+  const statements = requiredDocumentsArg(ctx.body, ctx.sequences, command, field, (bytes) => decodeDocument(bytes));
   checkBatchSize(statements.length);
   return statements;
 }
@@ -154,12 +161,12 @@ function checkBatchSize(count: number): void {
     );
 }
 
-function rejectUnknownStatementFields(statement: BsonDoc, prefix: string, known: readonly string[]): void {
+export function rejectUnknownStatementFields(statement: BsonDoc, prefix: string, known: readonly string[]): void {
   for (const name of statement.keys())
     if (!known.includes(name)) throw new CommandError(40415, `BSON field '${prefix}.${name}' is an unknown field.`);
 }
 
-function requiredDoc(statement: BsonDoc, field: string, prefix: string): BsonDoc {
+export function requiredDoc(statement: BsonDoc, field: string, prefix: string): BsonDoc {
   const value = statement.get(field);
   if (value === undefined)
     throw new CommandError(40414, `BSON field '${prefix}.${field}' is missing but a required field`);
@@ -172,12 +179,12 @@ function requiredDoc(statement: BsonDoc, field: string, prefix: string): BsonDoc
 }
 
 /** An update modification: an operator or replacement document, or a pipeline. */
-function modification(value: BsonValue | undefined): BsonDoc | BsonValue[] {
+export function modification(value: BsonValue | undefined): BsonDoc | BsonValue[] {
   if (value instanceof Map || Array.isArray(value)) return value;
   throw new CommandError('FailedToParse', 'Update argument must be either an object or an array');
 }
 
-function arrayFiltersOf(body: BsonDoc, prefix: string): BsonDoc[] | undefined {
+export function arrayFiltersOf(body: BsonDoc, prefix: string): BsonDoc[] | undefined {
   return optionalArray(body, 'arrayFilters')?.map((filter, index) => {
     if (!(filter instanceof Map))
       throw new CommandError(
@@ -188,7 +195,7 @@ function arrayFiltersOf(body: BsonDoc, prefix: string): BsonDoc[] | undefined {
   });
 }
 
-interface UpdateStatement {
+export interface UpdateStatement {
   readonly q: BsonDoc;
   readonly u: BsonDoc | BsonValue[];
   readonly multi: boolean;
@@ -218,13 +225,13 @@ function readUpdateStatement(statement: BsonDoc): UpdateStatement {
   };
 }
 
-interface StatementResult {
+export interface StatementResult {
   n: number;
   nModified: number;
   upserted?: BsonValue;
 }
 
-function runUpdateStatement(target: WriteTarget, statement: UpdateStatement): StatementResult {
+export function runUpdateStatement(target: WriteTarget, statement: UpdateStatement): StatementResult {
   const update = parseUpdate(statement.u, {
     arrayFilters: statement.arrayFilters,
     constants: statement.constants,
@@ -258,7 +265,7 @@ const update: CommandSpec = {
     rejectUnknownFields(ctx.body, 'update', UPDATE_FIELDS);
     const statements = statementsOf(ctx, 'update', 'updates').map(readUpdateStatement);
     const ordered = optionalBool(ctx.body, 'ordered') ?? true;
-    const target = writeTarget(ctx, name, optionalDoc(ctx.body, 'let'));
+    const target = writeTarget(ctx, name, commandVariables(ctx));
     let n = 0;
     let nModified = 0;
     const upserted: EncodableValue[] = [];
@@ -282,7 +289,7 @@ const update: CommandSpec = {
   },
 };
 
-interface DeleteStatement {
+export interface DeleteStatement {
   readonly q: BsonDoc;
   readonly justOne: boolean;
   readonly hint?: BsonValue;
@@ -300,7 +307,7 @@ function readDeleteStatement(statement: BsonDoc): DeleteStatement {
   return { q, justOne: limit === 1, hint: statement.get('hint'), collation: optionalDoc(statement, 'collation') };
 }
 
-function runDeleteStatement(target: WriteTarget, statement: DeleteStatement): number {
+export function runDeleteStatement(target: WriteTarget, statement: DeleteStatement): number {
   checkSimpleCollation(statement.collation);
   const collection = targetCollection(target, false);
   if (!collection) return 0;
@@ -321,7 +328,7 @@ const del: CommandSpec = {
     rejectUnknownFields(ctx.body, 'delete', DELETE_FIELDS);
     const statements = statementsOf(ctx, 'delete', 'deletes').map(readDeleteStatement);
     const ordered = optionalBool(ctx.body, 'ordered') ?? true;
-    const target = writeTarget(ctx, name, optionalDoc(ctx.body, 'let'));
+    const target = writeTarget(ctx, name, commandVariables(ctx));
     let n = 0;
     const writeErrors: Record<string, EncodableValue>[] = [];
     for (const [index, statement] of statements.entries()) {
@@ -430,7 +437,7 @@ const findAndModify: CommandSpec = {
     rejectUnknownFields(ctx.body, ctx.name, FIND_AND_MODIFY_FIELDS);
     const request = readFindAndModify(ctx.body);
     checkSimpleCollation(optionalDoc(ctx.body, 'collation'));
-    const target = writeTarget(ctx, name, optionalDoc(ctx.body, 'let'));
+    const target = writeTarget(ctx, name, commandVariables(ctx));
     const fields = request.fields;
     const project = (doc: BsonDoc): BsonDoc =>
       fields && fields.size > 0 ? applyProjection(doc, fields, request.query) : doc;

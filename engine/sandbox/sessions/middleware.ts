@@ -76,8 +76,10 @@ async function runInTransaction(
   bindTransaction(ctx, transaction);
   try {
     const reply = await next();
-    // mongod ends the transaction when a statement fails, write errors included.
-    if (reply.ok === 0 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)) transaction.abort();
+    // mongod ends the transaction when a statement fails, write errors (bulkWrite: nErrors) included.
+    const failedWrites =
+      (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) || Number(reply.nErrors) > 0;
+    if (reply.ok === 0 || failedWrites) transaction.abort();
     return reply;
   } catch (error) {
     transaction.abort();

@@ -63,8 +63,7 @@ export function parseUpdate(update: BsonDoc | readonly BsonValue[], options: Par
     return { kind: 'pipeline', stages: update, constants: options.constants };
   }
   const doc = update as BsonDoc;
-  if (options.constants)
-    throw new CommandError(51198, 'Constant values may only be specified for pipeline updates');
+  if (options.constants) throw new CommandError(51198, 'Constant values may only be specified for pipeline updates');
   const first = doc.keys().next().value;
   if (first === undefined || !first.startsWith('$')) {
     if (options.multi)

@@ -40,7 +40,9 @@ export function checkIdValue(id: BsonValue): void {
  * A DBRef ($ref, $id and an optional $db, in that order at the start) is the one allowed use.
  */
 function dollarFieldIn(value: BsonDoc | BsonValue[]): string | undefined {
-  const entries = Array.isArray(value) ? value.map((item, index): [string, BsonValue] => [String(index), item]) : [...value];
+  const entries = Array.isArray(value)
+    ? value.map((item, index): [string, BsonValue] => [String(index), item])
+    : [...value];
   // Like mongod, the fields of a DBRef prefix are not looked into.
   for (const [name, item] of entries.slice(dbRefPrefixLength(entries))) {
     if (name.startsWith('$')) return name;

@@ -1,11 +1,12 @@
 // Chooses and orders the documents a read or write touches: an _id equality or range uses the ordered
 // _id index, everything else scans in natural order; then filter, sort, skip and limit.
-import { compareDocuments, compareDocumentsBySortSpec, compareValues } from '../bson/compare.js';
+import { compareDocuments, compareDocumentsBySortSpec } from '../bson/compare.js';
 import { decodeDocument } from '../bson/decode.js';
 import { MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
 import type { Collection, StoredDocument } from '../storage/collection.js';
 import { CommandError } from '../errors.js';
 import { compileFilter, matchAll } from './matcher.js';
+import { numberOption } from '../storage/writer.js';
 
 export interface Selected {
   readonly record: StoredDocument;
@@ -90,8 +91,8 @@ function isNaturalSort(sort: BsonDoc): boolean {
 }
 
 function naturalDirection(sort: BsonDoc): number {
-  const value = sort.get('$natural');
-  return value !== undefined && compareValues(value, 0 as unknown as BsonValue) < 0 ? -1 : 1;
+  const direction = numberOption(sort.get('$natural'));
+  return direction !== undefined && direction < 0 ? -1 : 1;
 }
 
 function candidateRecords(

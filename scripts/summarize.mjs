@@ -11,6 +11,8 @@ if (existsSync(vitest)) {
   const report = JSON.parse(readFileSync(vitest, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
+  // A test file that fails to load runs no test; count it as one failure so the line tells the truth.
+  failed += report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);
 } else {
   failed += 1;

@@ -47,7 +47,8 @@ function plainPlan(projection: BsonDoc): Plan | undefined {
     mode = fieldMode;
     paths.push(path.split('.'));
   }
-  mode ??= 'exclude';
+  // `{_id: 1}` alone is an inclusion projection of _id only; `{_id: 0}` alone excludes just _id.
+  mode ??= keepId && projection.has('_id') ? 'include' : 'exclude';
   if (mode === 'exclude' && !keepId) paths.push(['_id']);
   return { mode, paths, keepId };
 }

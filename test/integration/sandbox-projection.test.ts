@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient, type Collection } from 'mongodb';
+import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+
+let server: ServerUnderTest;
+let client: MongoClient;
+let collection: Collection<{ _id: number; a: number; b: { c: number; d: number } }>;
+const dbName = uniqueDbName('projection');
+
+beforeAll(async () => {
+  server = await serverUnderTest();
+  client = await new MongoClient(server.uri).connect();
+  collection = client.db(dbName).collection('docs');
+  await collection.insertOne({ _id: 1, a: 1, b: { c: 2, d: 3 } });
+});
+
+afterAll(async () => {
+  await client?.db(dbName).dropDatabase();
+  await client?.close();
+  await server?.stop();
+});
+
+describe('find projections', () => {
+  it('returns only _id for { _id: 1 }', async () => {
+    expect(await collection.find({}, { projection: { _id: 1 } }).toArray()).toEqual([{ _id: 1 }]);
+  });
+
+  it('drops only _id for { _id: 0 }', async () => {
+    expect(await collection.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ a: 1, b: { c: 2, d: 3 } }]);
+  });
+
+  it('includes dotted paths with _id by default', async () => {
+    expect(await collection.find({}, { projection: { 'b.c': 1 } }).toArray()).toEqual([{ _id: 1, b: { c: 2 } }]);
+  });
+
+  it('excludes dotted paths', async () => {
+    expect(await collection.find({}, { projection: { 'b.c': 0, a: 0 } }).toArray()).toEqual([{ _id: 1, b: { d: 3 } }]);
+  });
+
+  it('refuses mixing inclusion and exclusion', async () => {
+    await expect(collection.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toMatchObject({ code: 31254 });
+  });
+});

@@ -44,21 +44,30 @@ export interface SourceCollection {
   db: string;
   name: string;
   kind: NamespaceKind;
-  /** `options` exactly as listCollections reports them on the source. */
+  /** `options` exactly as listCollections reports them on the source (an OrderedDocument, see catalog/documents.ts). */
   options: Document;
   /** Missing for views. */
   uuid?: Binary;
-  /** Index specs exactly as listIndexes reports them on the source (empty for views). */
+  /** Index specs exactly as listIndexes reports them on the source (OrderedDocuments; empty for views). */
   indexes: Document[];
   documents: number;
   sizeBytes: number;
   avgObjSize: number;
 }
 
-/** What the catalog must persist in the checkpoint to finalize correctly after a restart. */
+/**
+ * What the catalog must persist in the checkpoint to finalize correctly after a restart. The specs are
+ * OrderedDocuments (Maps: field order and BSON types kept); store them as BSON and read them back
+ * with `raw: true` + decodeOrdered (or at least promoteValues: false), or an index key of
+ * NumberLong(1) comes back as a plain number. The keys are namespaces, which contain dots.
+ */
 export interface CatalogState {
   /** namespace → the original (unrelaxed) index specs, kept verbatim. */
   originalIndexes: Record<string, Document[]>;
+  /** namespace → the original expireAfterSeconds of a clustered collection (relaxed on the target until finalize). */
+  clusteredTtl?: Record<string, unknown>;
+  /** namespace → the UUID of the source collection copied into it (a rename replay checks it). */
+  sourceUuids?: Record<string, unknown>;
 }
 
 export interface Catalog {

@@ -120,8 +120,7 @@ async function hashDocuments(collection: Collection, capped: boolean): Promise<{
 }
 
 function readDocuments(collection: Collection, capped: boolean): AsyncIterable<Uint8Array> {
-  // A capped collection is read without a sort: a collection scan returns its natural order.
-  const cursor = collection.find({}, capped ? { raw: true } : { raw: true, sort: { _id: 1 } });
+  const cursor = collection.find({}, { raw: true, ...(capped ? { hint: { $natural: 1 } } : { sort: { _id: 1 } }) });
   return cursor as unknown as AsyncIterable<Uint8Array>;
 }
 

@@ -1,7 +1,8 @@
 // A source and a target for engine tests, and an EngineContext over them. The servers are the real
 // replica sets named by FERRY_TEST_SOURCE_URI / FERRY_TEST_TARGET_URI when set (tests then use unique
 // database names, see uniqueDbName), otherwise two sandboxes started in this process.
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Document, type Timestamp } from 'mongodb';
+import { decodeOrdered, type OrderedDocument } from '../../engine/core/bson/ordered.js';
 import { cloneTuningSchema, replTuningSchema, type CloneTuning } from '../../engine/protocol.js';
 import { createNamespaceFilter } from '../../engine/core/namespaces.js';
 import type { EngineContext, EngineCounters, EngineLog } from '../../engine/core/parts.js';
@@ -94,4 +95,36 @@ export function testContext(
     counted,
     logs,
   };
+}
+
+/** The source's current cluster time: a T0 for tests. */
+export async function clusterTime(pair: MigrationPair): Promise<Timestamp> {
+  const reply: Document = await pair.source.db('admin').command({ ping: 1 });
+  return reply.operationTime as Timestamp;
+}
+
+/** The source's change events since `from`, decoded as the replicator decodes them. */
+export async function changeEventsSince(pair: MigrationPair, from: Timestamp): Promise<OrderedDocument[]> {
+  const cursor = pair.source
+    .db('admin')
+    .aggregate(
+      [{ $changeStream: { allChangesForCluster: true, showExpandedEvents: true, startAtOperationTime: from } }],
+      { raw: true, maxAwaitTimeMS: 100 },
+    );
+  const events: OrderedDocument[] = [];
+  try {
+    for (let raw = await cursor.tryNext(); raw !== null; raw = await cursor.tryNext()) {
+      events.push(decodeOrdered(raw as unknown as Uint8Array));
+    }
+  } finally {
+    await cursor.close();
+  }
+  return events;
+}
+
+const dataChanges = new Set(['insert', 'update', 'replace', 'delete']);
+
+/** The DDL events among change events (what the replicator hands to Catalog.applyDdl). */
+export function ddlEvents(events: OrderedDocument[]): OrderedDocument[] {
+  return events.filter((event) => !dataChanges.has(String(event.get('operationType'))));
 }

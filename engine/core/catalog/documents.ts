@@ -53,6 +53,11 @@ export function command(name: string, value: unknown, fields: OrderedDocument = 
   return Object.fromEntries([[name, value], ...fields]);
 }
 
+/** A JSON-safe view for reports (relaxed Extended JSON: numbers as numbers). */
+export function jsonOf(doc: OrderedDocument): Record<string, unknown> {
+  return BSON.EJSON.serialize(plain(doc), { relaxed: true });
+}
+
 /** A plain object view for reports and logs (integer-like keys may move; never written anywhere). */
 export function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);

@@ -5,12 +5,20 @@ import type { Db, Document } from 'mongodb';
 import { decodeOrdered, type OrderedDocument } from '../bson/ordered.js';
 import { FerryError } from '../errors.js';
 
+/** The bytes of one item of a cursor opened with `raw: true` (typed as a document by the driver). */
+export function rawBytes(item: unknown): Uint8Array {
+  if (!(item instanceof Uint8Array)) {
+    throw new FerryError({
+      code: 'UNEXPECTED',
+      message: 'the driver returned a decoded document where raw BSON was asked for',
+    });
+  }
+  return item;
+}
+
 /** Decodes one item of a cursor opened with `raw: true`. */
 export function decodeRaw(item: unknown): OrderedDocument {
-  if (!(item instanceof Uint8Array)) {
-    throw new FerryError({ code: 'UNEXPECTED', message: 'the driver returned a decoded document where raw BSON was asked for' });
-  }
-  return decodeOrdered(item);
+  return decodeOrdered(rawBytes(item));
 }
 
 export async function decodeAll(cursor: AsyncIterable<unknown>): Promise<OrderedDocument[]> {

@@ -40,7 +40,11 @@ export function buildableOriginal(original: OrderedDocument, collectionCollation
   return buildable(original, collectionCollation, false);
 }
 
-function buildable(original: OrderedDocument, collectionCollation: OrderedDocument | undefined, relax: boolean): OrderedDocument {
+function buildable(
+  original: OrderedDocument,
+  collectionCollation: OrderedDocument | undefined,
+  relax: boolean,
+): OrderedDocument {
   const spec: OrderedDocument = new Map();
   for (const [name, value] of original) {
     // `ns` is only reported by servers before 4.4; createIndexes takes the namespace from the command.
@@ -76,7 +80,8 @@ export function restoreSteps(original: OrderedDocument, current: OrderedDocument
     steps.push(step('prepareUnique', true));
   }
   const ttl = original.get('expireAfterSeconds');
-  if (ttl !== undefined && !sameNumber(ttl, current.get('expireAfterSeconds'))) steps.push(step('expireAfterSeconds', ttl));
+  if (ttl !== undefined && !sameNumber(ttl, current.get('expireAfterSeconds')))
+    steps.push(step('expireAfterSeconds', ttl));
   const hidden = original.get('hidden');
   if (typeof hidden === 'boolean' && hidden !== (current.get('hidden') === true)) steps.push(step('hidden', hidden));
   return steps;

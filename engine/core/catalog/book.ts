@@ -1,24 +1,32 @@
-// The one owner of what finalize needs to know: every selected collection's original (unrelaxed) index
-// specs, kept verbatim, and the original TTL of clustered collections. Prepare, DDL replay and restore
-// all go through it, and state()/load() carry it through a checkpoint. (PCSM kept its catalog in
-// structs copied by value and lost updates to them; here there is one Map per namespace, changed in
-// place.)
+// The one owner of what the catalog must remember across DDL replay, finalize and restarts: every
+// selected collection's original (unrelaxed) index specs, kept verbatim; the original TTL of
+// clustered collections; and which source collection (by UUID) each target namespace was copied
+// from, which tells a rename replay whether the clone already saw the new name. Prepare, DDL replay
+// and restore all go through it, and state()/load() carry it through a checkpoint. (PCSM kept its
+// catalog in structs copied by value and lost updates to them; here there is one Map per concern,
+// changed in place.)
 import type { OrderedDocument } from '../bson/ordered.js';
 import type { CatalogState } from '../parts.js';
-import { stringOf, toOrdered } from './documents.js';
+import { sameBson, stringOf, toOrdered } from './documents.js';
 
-export class IndexBook {
+export class CatalogBook {
   /** namespace → index name → original spec. */
   private readonly indexes = new Map<string, Map<string, OrderedDocument>>();
   /** namespace → the original expireAfterSeconds of a clustered collection. */
   private readonly clusteredTtls = new Map<string, unknown>();
+  /** namespace → the UUID of the source collection copied into it. */
+  private readonly sourceUuids = new Map<string, unknown>();
 
   /** Starts a namespace afresh (created by the clone or by a create event). */
-  setCollection(namespace: string, specs: readonly OrderedDocument[], clusteredTtl?: unknown): void {
+  setCollection(
+    namespace: string,
+    specs: readonly OrderedDocument[],
+    { clusteredTtl, sourceUuid }: { clusteredTtl?: unknown; sourceUuid?: unknown } = {},
+  ): void {
     this.indexes.set(namespace, new Map());
     for (const spec of specs) this.record(namespace, spec);
-    if (clusteredTtl === undefined) this.clusteredTtls.delete(namespace);
-    else this.clusteredTtls.set(namespace, clusteredTtl);
+    setOrDelete(this.clusteredTtls, namespace, clusteredTtl);
+    setOrDelete(this.sourceUuids, namespace, sourceUuid);
   }
 
   /** Records an index (a createIndexes event replaces an earlier spec of the same name). */
@@ -39,8 +47,7 @@ export class IndexBook {
    * original spec, as the source server changed its own. Returns false when the index is unknown.
    */
   modify(namespace: string, change: OrderedDocument): boolean {
-    const name = stringOf(change, 'name');
-    const spec = name === undefined ? undefined : this.original(namespace, name);
+    const spec = this.find(namespace, change);
     if (!spec) return false;
     for (const [option, value] of change) {
       switch (option) {
@@ -64,6 +71,14 @@ export class IndexBook {
     return true;
   }
 
+  /** The spec a collMod `index` argument addresses: by name, or by key pattern. */
+  private find(namespace: string, change: OrderedDocument): OrderedDocument | undefined {
+    const name = stringOf(change, 'name');
+    if (name !== undefined) return this.original(namespace, name);
+    const keyPattern = change.get('keyPattern');
+    return this.specs(namespace).find((spec) => sameBson(spec.get('key'), keyPattern));
+  }
+
   dropIndex(namespace: string, name: string): void {
     this.indexes.get(namespace)?.delete(name);
   }
@@ -71,6 +86,7 @@ export class IndexBook {
   dropCollection(namespace: string): void {
     this.indexes.delete(namespace);
     this.clusteredTtls.delete(namespace);
+    this.sourceUuids.delete(namespace);
   }
 
   dropDatabase(db: string): void {
@@ -79,11 +95,19 @@ export class IndexBook {
 
   rename(from: string, to: string): void {
     const specs = this.indexes.get(from);
-    const ttl = this.clusteredTtls.get(from);
+    const clusteredTtl = this.clusteredTtls.get(from);
+    const sourceUuid = this.sourceUuids.get(from);
     this.dropCollection(to);
     this.dropCollection(from);
     if (specs) this.indexes.set(to, specs);
-    if (ttl !== undefined) this.clusteredTtls.set(to, ttl);
+    setOrDelete(this.clusteredTtls, to, clusteredTtl);
+    setOrDelete(this.sourceUuids, to, sourceUuid);
+  }
+
+  /** Whether the target namespace holds a copy of the source collection with this UUID. */
+  copiedFrom(namespace: string, uuid: unknown): boolean {
+    const known = this.sourceUuids.get(namespace);
+    return known !== undefined && uuid !== undefined && sameBson(known, uuid);
   }
 
   setClusteredTtl(namespace: string, value: unknown): void {
@@ -105,15 +129,26 @@ export class IndexBook {
   state(): CatalogState {
     const originalIndexes: CatalogState['originalIndexes'] = {};
     for (const [namespace, byName] of this.indexes) originalIndexes[namespace] = [...byName.values()];
-    return { originalIndexes, clusteredTtl: Object.fromEntries(this.clusteredTtls) };
+    return {
+      originalIndexes,
+      clusteredTtl: Object.fromEntries(this.clusteredTtls),
+      sourceUuids: Object.fromEntries(this.sourceUuids),
+    };
   }
 
   load(state: CatalogState): void {
     this.indexes.clear();
     this.clusteredTtls.clear();
+    this.sourceUuids.clear();
     for (const [namespace, specs] of Object.entries(state.originalIndexes)) {
       this.setCollection(namespace, specs.map(toOrdered));
     }
     for (const [namespace, ttl] of Object.entries(state.clusteredTtl ?? {})) this.clusteredTtls.set(namespace, ttl);
+    for (const [namespace, uuid] of Object.entries(state.sourceUuids ?? {})) this.sourceUuids.set(namespace, uuid);
   }
+}
+
+function setOrDelete(map: Map<string, unknown>, key: string, value: unknown): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
 }

@@ -341,6 +341,26 @@ describe('collMod on indexes', () => {
     expect((await listed('convert'))[1]).toMatchObject({ unique: true, name: 'x_1' });
   });
 
+  it('drops prepareUnique from the index once it is converted to unique', async () => {
+    await db.collection<Row>('convert-reset').insertOne({ _id: 1, sku: 'a' });
+    await createIndexes('convert-reset', [{ key: { sku: 1 }, name: 'sku_1' }]);
+    const changeKeys = (reply: Document) => Object.keys(reply).filter((key) => /_(old|new)$/.test(key));
+
+    const prepare = await db.command({ collMod: 'convert-reset', index: { name: 'sku_1', prepareUnique: true } });
+    expect(changeKeys(prepare)).toEqual(['prepareUnique_old', 'prepareUnique_new']);
+    expect(prepare).toMatchObject({ prepareUnique_old: false, prepareUnique_new: true });
+    expect((await listed('convert-reset'))[1]).toEqual({ v: 2, key: { sku: 1 }, name: 'sku_1', prepareUnique: true });
+
+    const convert = await db.command({ collMod: 'convert-reset', index: { name: 'sku_1', unique: true } });
+    expect(changeKeys(convert)).toEqual(['unique_new']);
+    expect(convert.unique_new).toBe(true);
+    expect((await listed('convert-reset'))[1]).toEqual({ v: 2, key: { sku: 1 }, name: 'sku_1', unique: true });
+
+    const again = await db.command({ collMod: 'convert-reset', index: { name: 'sku_1', prepareUnique: true } });
+    expect(changeKeys(again)).toEqual([]);
+    expect((await listed('convert-reset'))[1]).toEqual({ v: 2, key: { sku: 1 }, name: 'sku_1', unique: true });
+  });
+
   it('reports an unknown index and a request without a change', async () => {
     await createIndexes('hiding-errors', [{ key: { a: 1 }, name: 'a_1' }]);
     await expect(db.command({ collMod: 'hiding-errors', index: { name: 'nope', hidden: true } })).rejects.toMatchObject(

@@ -312,7 +312,8 @@ function changeUnique(change: IndexChange, unique: boolean): void {
       'InvalidOptions',
       "Cannot make index unique with 'prepareUnique=false'. Run collMod to set it first.",
     );
-  change.spec = withOption(change.spec, 'unique', true);
+  // mongod resets prepareUnique once the index is unique, so listIndexes shows only `unique`.
+  change.spec = withOption(withOption(change.spec, 'unique', true), 'prepareUnique', undefined);
   change.logged.set('unique', true);
   change.reply.unique_new = true;
   change.toUnique = true;
@@ -334,8 +335,10 @@ function changeHidden(change: IndexChange, hidden: boolean, collection: Collecti
 
 function changePrepareUnique(change: IndexChange, prepareUnique: boolean): void {
   change.modifications += 1;
-  const old = change.spec.get('prepareUnique') === true;
-  if (old === prepareUnique || change.spec.get('unique') === true) return;
+  // Judged on the index as it was: a unique conversion in the same request has already reset the spec.
+  const current = change.entry.spec;
+  const old = current.get('prepareUnique') === true;
+  if (old === prepareUnique || current.get('unique') === true) return;
   change.spec = withOption(change.spec, 'prepareUnique', prepareUnique ? true : undefined);
   change.logged.set('prepareUnique', prepareUnique);
   change.before.set('prepareUnique', old);

@@ -2,7 +2,8 @@
 // accepted (validationAction "warn"); validationLevel "moderate" skips documents that were already
 // invalid before an update.
 import { compileFilter, type Predicate } from '../query/matcher.js';
-import type { BsonDoc } from '../bson/values.js';
+import { jsonSchemaFailureDetails, parseJsonSchema } from '../query/json-schema.js';
+import type { BsonDoc, BsonValue, EncodableValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import type { Collection } from './collection.js';
 
@@ -31,7 +32,14 @@ export function validateDocument(collection: Collection, doc: BsonDoc, bypass: b
   throw new CommandError('DocumentValidationFailure', 'Document failed validation', {
     errInfo: {
       failingDocumentId: doc.get('_id') ?? null,
-      details: { operatorName: '$and', specifiedAs: collection.options.get('validator') ?? null },
+      details: failureDetails(collection.options.get('validator'), doc),
     },
   });
+}
+
+/** Why `doc` failed: itemised for a validator that is one $jsonSchema, the whole validator otherwise. */
+function failureDetails(validator: BsonValue | undefined, doc: BsonDoc): EncodableValue {
+  const schema = validator instanceof Map && validator.size === 1 ? validator.get('$jsonSchema') : undefined;
+  if (schema !== undefined) return jsonSchemaFailureDetails(parseJsonSchema(schema), doc);
+  return { operatorName: '$and', specifiedAs: validator ?? null };
 }

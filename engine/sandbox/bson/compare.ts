@@ -1,6 +1,8 @@
 // MongoDB's total order over BSON values (the order of sort, of index keys and of $lt/$gt between
 // values of one type): first by canonical type, then within the type. Mirrors compareElementValues
-// in mongod's bsonelement.cpp, including its byte-wise string order (simple collation).
+// in mongod's bsonelement.cpp, including its byte-wise string order (simple collation). A collation
+// passes its own string comparator, which applies to strings and symbols at any depth (not to field
+// names, code or regexes, as in mongod).
 import { decodeDocument } from './decode.js';
 import { encodeDocument } from './encode.js';
 import { compareNumbers, isBsonNumber } from './numeric.js';
@@ -86,8 +88,14 @@ export function canonicalTypeOrder(value: BsonValue): number {
   throw new Error(`unknown BSON value ${String(value)}`);
 }
 
+/**
+ * How two strings compare, as -1, 0 or 1: compareStrings (byte-wise, the simple collation) or a
+ * collation's comparator (Intl.Collator's compare answers -1, 0 or 1 too).
+ */
+export type StringOrder = (a: string, b: string) => number;
+
 /** Negative, zero or positive (always -1, 0 or 1) as `a` sorts before, with or after `b`. */
-export function compareValues(a: BsonValue, b: BsonValue): number {
+export function compareValues(a: BsonValue, b: BsonValue, compareString: StringOrder = compareStrings): number {
   const ta = canonicalTypeOrder(a);
   const tb = canonicalTypeOrder(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
@@ -95,11 +103,11 @@ export function compareValues(a: BsonValue, b: BsonValue): number {
     case CanonicalType.number:
       return compareNumbers(a as Parameters<typeof compareNumbers>[0], b as Parameters<typeof compareNumbers>[0]);
     case CanonicalType.string:
-      return compareStrings(stringOf(a), stringOf(b));
+      return compareString(stringOf(a), stringOf(b));
     case CanonicalType.object:
-      return compareDocuments(docOf(a), docOf(b));
+      return compareDocuments(docOf(a), docOf(b), compareString);
     case CanonicalType.array:
-      return compareArrays(a as BsonValue[], b as BsonValue[]);
+      return compareArrays(a as BsonValue[], b as BsonValue[], compareString);
     case CanonicalType.binData:
       return compareBinaries(a as Binary | RawValue, b as Binary | RawValue);
     case CanonicalType.objectId:
@@ -169,7 +177,7 @@ function docOf(value: BsonValue): BsonDoc {
 }
 
 /** Element by element: canonical type, then field name, then value; a prefix sorts first. */
-export function compareDocuments(a: BsonDoc, b: BsonDoc): number {
+export function compareDocuments(a: BsonDoc, b: BsonDoc, compareString: StringOrder = compareStrings): number {
   const left = a.entries();
   const right = b.entries();
   for (;;) {
@@ -184,15 +192,15 @@ export function compareDocuments(a: BsonDoc, b: BsonDoc): number {
     if (ta !== tb) return ta < tb ? -1 : 1;
     const byName = compareStrings(lName, rName);
     if (byName !== 0) return byName;
-    const byValue = compareValues(lValue, rValue);
+    const byValue = compareValues(lValue, rValue, compareString);
     if (byValue !== 0) return byValue;
   }
 }
 
-function compareArrays(a: BsonValue[], b: BsonValue[]): number {
+function compareArrays(a: BsonValue[], b: BsonValue[], compareString: StringOrder): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const c = compareValues(a[i], b[i]);
+    const c = compareValues(a[i], b[i], compareString);
     if (c !== 0) return c;
   }
   return sign(a.length - b.length);
@@ -275,9 +283,13 @@ export function sortDirection(value: BsonValue): 1 | -1 | 0 {
 /**
  * Comparator for a find/aggregate sort spec such as {a: 1, 'b.c': -1}. An array field sorts by its
  * smallest element ascending and its largest descending; a missing field sorts as null and an empty
- * array before null. Fields with a non-numeric direction ({$meta: ...}) do not take part.
+ * array before null. Fields with a non-numeric direction ({$meta: ...}) do not take part. Strings
+ * compare by `compareString` (a collation's order) when given.
  */
-export function compareDocumentsBySortSpec(spec: BsonDoc): (a: BsonDoc, b: BsonDoc) => number {
+export function compareDocumentsBySortSpec(
+  spec: BsonDoc,
+  compareString: StringOrder = compareStrings,
+): (a: BsonDoc, b: BsonDoc) => number {
   const active: { path: string; direction: 1 | -1 }[] = [];
   for (const [path, value] of spec) {
     const direction = sortDirection(value);
@@ -288,7 +300,7 @@ export function compareDocumentsBySortSpec(spec: BsonDoc): (a: BsonDoc, b: BsonD
   const sortKey = (doc: BsonDoc): BsonValue[] => {
     let key = cache.get(doc);
     if (!key) {
-      key = active.map(({ path, direction }) => pickKey(getKeyValues(doc, path), direction));
+      key = active.map(({ path, direction }) => pickKey(getKeyValues(doc, path), direction, compareString));
       cache.set(doc, key);
     }
     return key;
@@ -297,17 +309,17 @@ export function compareDocumentsBySortSpec(spec: BsonDoc): (a: BsonDoc, b: BsonD
     const ka = sortKey(a);
     const kb = sortKey(b);
     for (let i = 0; i < active.length; i++) {
-      const c = compareValues(ka[i], kb[i]);
+      const c = compareValues(ka[i], kb[i], compareString);
       if (c !== 0) return c * active[i].direction;
     }
     return 0;
   };
 }
 
-function pickKey(values: BsonValue[], direction: 1 | -1): BsonValue {
+function pickKey(values: BsonValue[], direction: 1 | -1, compareString: StringOrder): BsonValue {
   let best = values[0];
   for (let i = 1; i < values.length; i++) {
-    if (compareValues(values[i], best) * direction < 0) best = values[i];
+    if (compareValues(values[i], best, compareString) * direction < 0) best = values[i];
   }
   return best;
 }

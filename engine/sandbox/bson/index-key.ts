@@ -1,6 +1,7 @@
 // Index keys as strings, for unique-index enforcement: two values get the same string exactly when
 // compareValues says they are equal (Int32 1, Long 1 and Double 1.0 collide; "a" and Symbol("a")
-// collide; -0 and 0 collide).
+// collide; -0 and 0 collide). An index with a collation passes the collation's key form of strings,
+// so strings the collation finds equal collide too.
 import { canonicalTypeOrder, CanonicalType } from './compare.js';
 import { decodeDocument } from './decode.js';
 import { encodeDocument } from './encode.js';
@@ -20,8 +21,13 @@ import {
   type EncodableValue,
 } from './values.js';
 
+/** The form a string takes in a key: itself (simple collation) or a collation's key form. */
+export type StringKey = (value: string) => string;
+
 export interface IndexKeyOptions {
   sparse?: boolean;
+  /** The index's collation's key form of strings. */
+  stringKey?: StringKey;
 }
 
 /**
@@ -30,29 +36,34 @@ export interface IndexKeyOptions {
  */
 export function indexKeys(doc: BsonDoc, keyPattern: BsonDoc, options: IndexKeyOptions = {}): string[] | null {
   if (options.sparse && ![...keyPattern.keys()].some((path) => getPathValues(doc, path).length > 0)) return null;
-  return [...new Set(keyTuples(doc, keyPattern).map((tuple) => tuple.map(keyString).join('|')))];
+  const { stringKey } = options;
+  return [...new Set(keyTuples(doc, keyPattern, stringKey).map((tuple) => tupleKey(tuple, stringKey)))];
+}
+
+function tupleKey(tuple: BsonValue[], stringKey: StringKey | undefined): string {
+  return tuple.map((value) => collatedKeyString(value, stringKey)).join('|');
 }
 
 /** The `keyValue` of a DuplicateKey error: the document's key values under the pattern's field names. */
-export function keyValueDocument(doc: BsonDoc, keyPattern: BsonDoc, key?: string): BsonDoc {
-  const tuples = keyTuples(doc, keyPattern);
-  const tuple = (key === undefined ? undefined : tuples.find((t) => t.map(keyString).join('|') === key)) ?? tuples[0];
+export function keyValueDocument(doc: BsonDoc, keyPattern: BsonDoc, key?: string, stringKey?: StringKey): BsonDoc {
+  const tuples = keyTuples(doc, keyPattern, stringKey);
+  const tuple = (key === undefined ? undefined : tuples.find((t) => tupleKey(t, stringKey) === key)) ?? tuples[0];
   return new Map([...keyPattern.keys()].map((path, i) => [path, tuple[i]]));
 }
 
-function keyTuples(doc: BsonDoc, keyPattern: BsonDoc): BsonValue[][] {
+function keyTuples(doc: BsonDoc, keyPattern: BsonDoc, stringKey: StringKey | undefined): BsonValue[][] {
   let tuples: BsonValue[][] = [[]];
   for (const path of keyPattern.keys()) {
-    const values = dedupe(getKeyValues(doc, path));
+    const values = dedupe(getKeyValues(doc, path), stringKey);
     tuples = tuples.flatMap((tuple) => values.map((value) => [...tuple, value]));
   }
   return tuples;
 }
 
-function dedupe(values: BsonValue[]): BsonValue[] {
+function dedupe(values: BsonValue[], stringKey: StringKey | undefined): BsonValue[] {
   const seen = new Set<string>();
   return values.filter((value) => {
-    const key = keyString(value);
+    const key = collatedKeyString(value, stringKey);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -61,20 +72,27 @@ function dedupe(values: BsonValue[]): BsonValue[] {
 
 /** A string that identifies `value` up to compareValues equality. */
 export function keyString(value: BsonValue): string {
-  const type = canonicalTypeOrder(value);
-  return `${type}:${body(value, type)}`;
+  return collatedKeyString(value, undefined);
 }
 
-function body(value: BsonValue, type: number): string {
+/** keyString under the collation `stringKey` stands for (none: simple). */
+function collatedKeyString(value: BsonValue, stringKey: StringKey | undefined): string {
+  const type = canonicalTypeOrder(value);
+  return `${type}:${body(value, type, stringKey)}`;
+}
+
+function body(value: BsonValue, type: number, stringKey: StringKey | undefined): string {
   switch (type) {
     case CanonicalType.number:
       return numberKey(value as BsonNumber | RawValue);
-    case CanonicalType.string:
-      return JSON.stringify(value instanceof BSONSymbol ? value.value : rawString(value));
+    case CanonicalType.string: {
+      const text = value instanceof BSONSymbol ? value.value : rawString(value);
+      return JSON.stringify(stringKey ? stringKey(text) : text);
+    }
     case CanonicalType.object:
-      return documentKey(value instanceof RawDocument ? decodeDocument(value.bytes) : (value as BsonDoc));
+      return documentKey(value instanceof RawDocument ? decodeDocument(value.bytes) : (value as BsonDoc), stringKey);
     case CanonicalType.array:
-      return `[${(value as BsonValue[]).map(keyString).join(',')}]`;
+      return `[${(value as BsonValue[]).map((item) => collatedKeyString(item, stringKey)).join(',')}]`;
     case CanonicalType.binData:
       return binaryKey(value as Binary | RawValue);
     case CanonicalType.objectId:
@@ -111,8 +129,8 @@ function rawString(value: BsonValue): string {
   throw new Error('not a string');
 }
 
-function documentKey(doc: BsonDoc): string {
-  return `{${[...doc].map(([name, value]) => `${JSON.stringify(name)}:${keyString(value)}`).join(',')}}`;
+function documentKey(doc: BsonDoc, stringKey?: StringKey): string {
+  return `{${[...doc].map(([name, value]) => `${JSON.stringify(name)}:${collatedKeyString(value, stringKey)}`).join(',')}}`;
 }
 
 function binaryKey(value: Binary | RawValue): string {

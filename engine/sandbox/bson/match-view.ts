@@ -3,7 +3,10 @@
 // other class instances of one class by toString(), so numbers are unwrapped (mingo orders bigint
 // apart from numbers, hence Long becomes a number too) while ObjectId, Binary, Timestamp, Code,
 // MinKey and MaxKey stay objects. The way back restores the original value wherever mingo's output
-// equals it, so fields a stage did not touch keep their exact BSON types.
+// equals it, so fields a stage did not touch keep their exact BSON types. Each object and array of a
+// match view carries the typed value it was made from (its origin), under an enumerable symbol that
+// mingo's field iteration never sees but object spreads ({...doc}) copy, so the BSON type of any
+// field (Long or Double, Decimal128, Symbol) stays recoverable while mingo evaluates.
 import { decodeDocument } from './decode.js';
 import { isLong } from './numeric.js';
 import {
@@ -26,10 +29,31 @@ const INT32_MAX = 2147483647;
 /** BSON regex options that mean the same in JS; x (extended) and l (locale) have no JS flag. */
 const JS_REGEX_FLAGS = /^[imsu]*$/;
 
+const ORIGIN = Symbol('bson origin');
+
+type Origin = BsonDoc | BsonValue[];
+
+interface WithOrigin {
+  [ORIGIN]?: Origin;
+}
+
+function withOrigin<T extends object>(view: T, origin: Origin): T {
+  (view as WithOrigin)[ORIGIN] = origin;
+  return view;
+}
+
+/**
+ * The typed document or array a match-view object or array was made from (or copied from by a
+ * spread). Fields mingo changed since may differ from it: compare before trusting one.
+ */
+export function originOf(view: unknown): Origin | undefined {
+  return typeof view === 'object' && view !== null ? (view as WithOrigin)[ORIGIN] : undefined;
+}
+
 export function toMatchValue(value: BsonValue): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Map) return toMatchDocument(value);
-  if (Array.isArray(value)) return value.map(toMatchValue);
+  if (Array.isArray(value)) return withOrigin(value.map(toMatchValue), value);
   if (value instanceof RawDocument) return toMatchDocument(decodeDocument(value.bytes));
   if (value instanceof Double || value instanceof Int32) return value.value;
   if (isLong(value)) return Number(value.toBigInt());
@@ -44,7 +68,7 @@ export function toMatchValue(value: BsonValue): unknown {
 export function toMatchDocument(doc: BsonDoc): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of doc) setField(out, name, toMatchValue(value));
-  return out;
+  return withOrigin(out, doc);
 }
 
 /** Assigning "__proto__" would set the prototype instead of creating the field. */
@@ -68,7 +92,8 @@ function toRegExp(value: BSONRegExp): RegExp | undefined {
 
 /**
  * The typed value for a value computed by mingo. With `original`, parts equal to the original (as
- * toMatchValue sees it) come back as the original values, documents and arrays recursively.
+ * toMatchValue sees it) come back as the original values, documents and arrays recursively; a
+ * document or array with an origin is compared with its origin instead.
  */
 export function fromMatchValue(value: unknown, original?: BsonValue): BsonValue {
   if (original !== undefined) {
@@ -91,7 +116,10 @@ export function fromMatchValue(value: unknown, original?: BsonValue): BsonValue 
     default:
       throw new TypeError(`cannot represent ${typeof value} as BSON`);
   }
-  if (Array.isArray(value)) return fromMatchArray(value, Array.isArray(original) ? original : undefined);
+  if (Array.isArray(value)) {
+    const origin = originOf(value);
+    return fromMatchArray(value, Array.isArray(origin) ? origin : Array.isArray(original) ? original : undefined);
+  }
   if (value instanceof Date) return value;
   if (value instanceof RegExp) return new BSONRegExp(value.source, regexOptions(value.flags));
   if (value instanceof Map)
@@ -101,7 +129,9 @@ export function fromMatchValue(value: unknown, original?: BsonValue): BsonValue 
   if ('_bsontype' in value) return value as BsonValue;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
-    return keepRaw(fromMatchObject(value as Record<string, unknown>, originalDoc(original)), original);
+    const origin = originOf(value);
+    const typed = origin instanceof Map ? origin : originalDoc(original);
+    return keepRaw(fromMatchObject(value as Record<string, unknown>, typed), original);
   }
   throw new TypeError(`cannot represent ${String(value)} as BSON`);
 }

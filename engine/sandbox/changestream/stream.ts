@@ -2,6 +2,7 @@
 // event (with images, invalidation and the resume checks mongod makes), runs the stages that follow
 // $changeStream on it, and hands events out in batches, each with the postBatchResumeToken a driver
 // resumes from. An idle stream's token still advances, since the cluster time moves on.
+import type { Collation } from '../bson/collation.js';
 import { valuesEqual } from '../bson/compare.js';
 import { encodeDocument } from '../bson/encode.js';
 import { formatValue } from '../bson/format.js';
@@ -58,6 +59,7 @@ export class ChangeStreamSource implements CursorSource {
     private readonly options: ChangeStreamOptions,
     db: string,
     stages: readonly BsonValue[],
+    collation?: Collation,
   ) {
     const { oplog, clock, catalog } = sandbox;
     this.context = {
@@ -65,7 +67,7 @@ export class ChangeStreamSource implements CursorSource {
       showExpandedEvents: options.showExpandedEvents,
       viewCatalogUuid: (name) => catalog.get(name, 'system.views')?.uuid,
     };
-    if (stages.length > 0) this.stages = compilePipeline(sandbox.catalog, db, stages);
+    if (stages.length > 0) this.stages = compilePipeline(sandbox.catalog, db, stages, { collation });
     const start = options.start;
     if (start.kind === 'now') {
       // Like mongod: start one tick after the latest write, so no event before the stream opened shows.

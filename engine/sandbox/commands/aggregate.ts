@@ -1,6 +1,7 @@
 // The aggregate command: on a collection, a view or {aggregate: 1}; pipelines run by mingo, with the
 // stages the sandbox answers itself ($collStats, $indexStats, $currentOp, $listLocalSessions), the
 // writing stages ($out, $merge) and change streams ($changeStream).
+import type { Collation } from '../bson/collation.js';
 import { decodeDocument } from '../bson/decode.js';
 import { Int32, Long, typeAlias, typeOf, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { ChangeStreamSource } from '../changestream/stream.js';
@@ -15,7 +16,7 @@ import { WRITE_STAGES, writeResults } from '../query/write-stages.js';
 import type { Collection } from '../storage/collection.js';
 import { numberOption } from '../storage/writer.js';
 import { optionalBool, optionalDoc, optionalNumber } from './args.js';
-import { checkSimpleCollation } from './collation-option.js';
+import { operationCollation } from './collation-option.js';
 import { sizeOfReplyDoc } from './crud.js';
 import { openCursorReply } from './cursor-reply.js';
 import { rejectUnknownFields } from './strict-fields.js';
@@ -45,6 +46,8 @@ interface AggregateRequest {
   readonly explain: boolean;
   readonly bypassDocumentValidation: boolean;
   readonly variables?: BsonDoc;
+  /** The `collation` argument as given. */
+  readonly collation?: BsonDoc;
 }
 
 function parseRequest(ctx: CommandContext): AggregateRequest {
@@ -70,7 +73,7 @@ function parseRequest(ctx: CommandContext): AggregateRequest {
   if (batchSize !== undefined && batchSize < 0)
     throw new CommandError(51024, `BSON field 'batchSize' value must be >= 0, actual value '${batchSize}'`);
   optionalBool(body, 'allowDiskUse');
-  checkSimpleCollation(optionalDoc(body, 'collation'));
+  const collation = optionalDoc(body, 'collation');
   const stages = parseStages(pipeline);
   const inTransaction = body.get('autocommit') === false;
   checkStagePositions(stages, collectionName === undefined, inTransaction);
@@ -89,6 +92,7 @@ function parseRequest(ctx: CommandContext): AggregateRequest {
     explain,
     bypassDocumentValidation: optionalBool(body, 'bypassDocumentValidation') ?? false,
     variables: optionalDoc(body, 'let'),
+    collation,
   };
 }
 
@@ -115,18 +119,18 @@ const aggregate: CommandSpec = {
     const request = parseRequest(ctx);
     const { catalog } = ctx.sandbox;
     const collection = request.collectionName === undefined ? undefined : catalog.get(ctx.db, request.collectionName);
+    const collation = operationCollation(request.collation, collection);
     checkHint(ctx.body.get('hint'), collection);
     if (request.explain) return explainReply(ctx, request);
     const [first] = request.stages;
     if (first?.name === '$changeStream') return openChangeStream(ctx, request, collection);
     const target: StageTarget = { name: request.collectionName, collection };
-    const { input, stages } = pipelineInput(ctx, request, target);
+    const { input, stages } = pipelineInput(ctx, request, target, collation);
     const last = stages[stages.length - 1];
     const writeStage = last && WRITE_STAGES.has(last.name) ? last : undefined;
     const evaluated = writeStage ? stages.slice(0, -1) : stages;
-    const documents = compilePipeline(catalog, ctx.db, stageDocuments(evaluated), { variables: request.variables })(
-      input,
-    );
+    const options = { variables: request.variables, collation };
+    const documents = compilePipeline(catalog, ctx.db, stageDocuments(evaluated), options)(input);
     if (writeStage) {
       writeResults(writeStage, ctx, documents, { bypassDocumentValidation: request.bypassDocumentValidation });
       return { cursor: { firstBatch: [], id: Long.fromNumber(0), ns: request.ns } };
@@ -146,6 +150,7 @@ function pipelineInput(
   ctx: CommandContext,
   request: AggregateRequest,
   target: StageTarget,
+  collation: Collation | undefined,
 ): { input: BsonDoc[]; stages: Stage[] } {
   const [first, ...rest] = request.stages;
   if (first && SOURCE_STAGES.has(first.name)) return { input: sourceDocuments(first, ctx, target), stages: rest };
@@ -158,7 +163,7 @@ function pipelineInput(
   }
   // A leading $match reads through the _id index when it can (let variables need the full pipeline).
   if (first?.name === '$match' && first.spec instanceof Map && !request.variables)
-    return { input: selectDocuments(collection, first.spec).map(({ doc }) => doc), stages: rest };
+    return { input: selectDocuments(collection, first.spec, { collation }).map(({ doc }) => doc), stages: rest };
   return { input: allDocuments(collection), stages: request.stages };
 }
 
@@ -184,7 +189,9 @@ async function openChangeStream(
   if (collection?.isView)
     throw new CommandError('CommandNotSupportedOnView', `Namespace ${collection.ns} is a view, not a collection`);
   const options = parseChangeStreamOptions(first.spec, ctx.db, request.collectionName);
-  const source = new ChangeStreamSource(ctx.sandbox, options, ctx.db, stageDocuments(rest));
+  // A change stream compares by the collation it is given, never by the collection's default.
+  const collation = operationCollation(request.collation, undefined);
+  const source = new ChangeStreamSource(ctx.sandbox, options, ctx.db, stageDocuments(rest), collation);
   return openCursorReply(ctx, request.ns, source, request.batchSize);
 }
 

@@ -1,13 +1,27 @@
-// The `collation` option of reads and writes: the sandbox compares strings byte-wise only, so it
-// accepts the simple collation and refuses any locale by name.
+// The collation an operation runs with, chosen as mongod chooses it: the operation's own `collation`
+// when it gives a non-empty one ({locale: 'simple'} asks for byte-wise comparison), otherwise the
+// collection's default collation. A view always runs with its own; asking for another one fails.
+import { collationOf, type Collation } from '../bson/collation.js';
+import { valuesEqual } from '../bson/compare.js';
 import type { BsonDoc } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import { normaliseCollation } from '../storage/collation-spec.js';
+import type { Collection } from '../storage/collection.js';
 
-export function checkSimpleCollation(collation: BsonDoc | undefined): void {
-  if (collation && normaliseCollation(collation))
-    throw new CommandError(
-      'BadValue',
-      `The sandbox does not support the 'collation' option with locale '${String(collation.get('locale'))}'; only 'simple' is supported`,
-    );
+/** undefined means the simple collation (byte-wise string comparison). */
+export function operationCollation(
+  given: BsonDoc | undefined,
+  collection: Collection | undefined,
+): Collation | undefined {
+  const stored = collection?.options.get('collation');
+  const collectionDefault = stored instanceof Map ? stored : undefined;
+  if (given === undefined || given.size === 0) return collectionDefault && collationOf(collectionDefault);
+  const requested = normaliseCollation(given);
+  if (collection?.isView && !sameCollation(requested, collectionDefault))
+    throw new CommandError('OptionNotSupportedOnView', "Cannot override a view's default collation");
+  return requested && collationOf(requested);
+}
+
+function sameCollation(a: BsonDoc | undefined, b: BsonDoc | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : valuesEqual(a, b);
 }

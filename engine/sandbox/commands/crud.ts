@@ -13,7 +13,7 @@ import type { Collection } from '../storage/collection.js';
 import { validateDocument } from '../storage/validation.js';
 import type { WriteContext, Writer } from '../storage/writer.js';
 import { collectionName, optionalArray, optionalBool, optionalDoc, optionalNumber } from './args.js';
-import { checkSimpleCollation } from './collation-option.js';
+import { operationCollation } from './collation-option.js';
 import { openCursorReply } from './cursor-reply.js';
 import { commandVariables } from './let-variables.js';
 import { writeContextOf } from './write-context.js';
@@ -122,15 +122,16 @@ const find: CommandSpec = {
       singleBatch = true;
     }
     if (limit > 0 && (batchSize === undefined || batchSize > limit)) batchSize = limit;
-    checkSimpleCollation(optionalDoc(ctx.body, 'collation'));
+    const collection = ctx.sandbox.catalog.get(ctx.db, name);
+    const collation = operationCollation(optionalDoc(ctx.body, 'collation'), collection);
     if (ctx.db === OPLOG_DB && name === OPLOG_COLLECTION)
       return findInOplog(ctx, { filter, projection, sort, skip, limit, batchSize, singleBatch });
-    const collection = ctx.sandbox.catalog.get(ctx.db, name);
     if (collection?.isView)
-      return findOnView(ctx, collection, { filter, projection, sort, skip, limit, batchSize, singleBatch });
+      return findOnView(ctx, collection, { filter, projection, sort, skip, limit, batchSize, singleBatch, collation });
     const variables = commandVariables(ctx);
+    const hint = ctx.body.get('hint');
     const selected = collection
-      ? selectDocuments(collection, filter, { sort, skip, limit, hint: ctx.body.get('hint'), variables })
+      ? selectDocuments(collection, filter, { sort, skip, limit, hint, variables, collation })
       : [];
     const documents: EncodableValue[] = selected.map(({ record, doc }) =>
       projection && projection.size > 0 ? applyProjection(doc, projection, filter) : new RawDocument(record.bytes),

@@ -1,4 +1,5 @@
 // find on a view: the view's pipeline followed by the find's filter, sort, skip, limit and projection.
+import type { Collation } from '../bson/collation.js';
 import { Int32, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { ArraySource } from '../cursors.js';
 import { runPipeline } from '../query/pipeline.js';
@@ -15,6 +16,8 @@ export interface FindShape {
   limit: number;
   batchSize?: number;
   singleBatch: boolean;
+  /** The view's collation (an operation cannot ask for another). */
+  collation?: Collation;
 }
 
 export function findOnView(ctx: CommandContext, view: Collection, find: FindShape): Promise<CommandReply> {
@@ -24,6 +27,6 @@ export function findOnView(ctx: CommandContext, view: Collection, find: FindShap
   if (find.skip) stages.push(new Map([['$skip', new Int32(find.skip)]]));
   if (find.limit) stages.push(new Map([['$limit', new Int32(find.limit)]]));
   if (find.projection && find.projection.size) stages.push(new Map([['$project', find.projection]]));
-  const documents = runPipeline(ctx.sandbox.catalog, ctx.db, view, stages);
+  const documents = runPipeline(ctx.sandbox.catalog, ctx.db, view, stages, { collation: find.collation });
   return openCursorReply(ctx, view.ns, new ArraySource(documents, sizeOfReplyDoc), find.batchSize, find.singleBatch);
 }

@@ -1,5 +1,6 @@
 // update, delete and findAndModify. Every change goes through the writer: updates as replacements
 // carrying the change-stream update description, replacements without one, upserts as inserts.
+import type { Collation } from '../bson/collation.js';
 import { decodeDocument } from '../bson/decode.js';
 import { typeAlias, typeOf, type BsonDoc, type BsonValue, type EncodableValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
@@ -25,7 +26,7 @@ import {
   optionalNumber,
   requiredDocumentsArg,
 } from './args.js';
-import { checkSimpleCollation } from './collation-option.js';
+import { operationCollation } from './collation-option.js';
 import { writeErrorEntry } from './crud.js';
 import { commandVariables } from './let-variables.js';
 import { rejectUnknownFields } from './strict-fields.js';
@@ -121,6 +122,12 @@ function targetCollection(target: WriteTarget, create: boolean): Collection | un
     throw new CommandError('CommandNotSupportedOnView', `Namespace ${db}.${name} is a view, not a collection`);
   if (existing || !create) return existing;
   return ctx.sandbox.writer.collectionForWrite(db, name, target.writeCtx);
+}
+
+/** The collation a write runs with (a view is left for targetCollection to refuse). */
+function writeCollation(target: WriteTarget, given: BsonDoc | undefined): Collation | undefined {
+  const existing = target.ctx.sandbox.catalog.get(target.db, target.name);
+  return operationCollation(given, existing?.isView ? undefined : existing);
 }
 
 /** Applies `update` to one selected document; returns the new document and whether it changed. */
@@ -238,7 +245,7 @@ export function runUpdateStatement(target: WriteTarget, statement: UpdateStateme
     multi: statement.multi,
     clock: target.env.clock,
   });
-  checkSimpleCollation(statement.collation);
+  const collation = writeCollation(target, statement.collation);
   if (statement.sort && statement.multi) throw new CommandError('FailedToParse', 'Cannot specify sort with multi=true');
   const collection = targetCollection(target, statement.upsert);
   if (!collection) return { n: 0, nModified: 0 };
@@ -247,6 +254,7 @@ export function runUpdateStatement(target: WriteTarget, statement: UpdateStateme
     limit: statement.multi ? 0 : 1,
     hint: statement.hint,
     variables: target.variables,
+    collation,
   });
   if (selected.length === 0 && statement.upsert) {
     const doc = upsertOne(target, collection, update, statement.q);
@@ -308,13 +316,14 @@ function readDeleteStatement(statement: BsonDoc): DeleteStatement {
 }
 
 export function runDeleteStatement(target: WriteTarget, statement: DeleteStatement): number {
-  checkSimpleCollation(statement.collation);
+  const collation = writeCollation(target, statement.collation);
   const collection = targetCollection(target, false);
   if (!collection) return 0;
   const selected = selectDocuments(collection, statement.q, {
     limit: statement.justOne ? 1 : 0,
     hint: statement.hint,
     variables: target.variables,
+    collation,
   });
   for (const { record } of selected) target.ctx.sandbox.writer.delete(collection, record, target.writeCtx);
   return selected.length;
@@ -353,6 +362,7 @@ interface FindAndModifyRequest {
   readonly returnNew: boolean;
   readonly upsert: boolean;
   readonly arrayFilters?: BsonDoc[];
+  readonly collation?: BsonDoc;
 }
 
 function readFindAndModify(body: BsonDoc): FindAndModifyRequest {
@@ -367,6 +377,7 @@ function readFindAndModify(body: BsonDoc): FindAndModifyRequest {
     returnNew: optionalBool(body, 'new') ?? false,
     upsert: optionalBool(body, 'upsert') ?? false,
     arrayFilters: arrayFiltersOf(body, 'findAndModify'),
+    collation: optionalDoc(body, 'collation'),
   };
   if (request.remove) {
     if (request.update) throw new CommandError('FailedToParse', 'Cannot specify both an update and remove=true');
@@ -385,8 +396,13 @@ function readFindAndModify(body: BsonDoc): FindAndModifyRequest {
   return request;
 }
 
-function firstMatch(target: WriteTarget, collection: Collection, request: FindAndModifyRequest): Selected | undefined {
-  const options = { sort: request.sort, limit: 1, hint: request.hint, variables: target.variables };
+function firstMatch(
+  target: WriteTarget,
+  collection: Collection,
+  request: FindAndModifyRequest,
+  collation: Collation | undefined,
+): Selected | undefined {
+  const options = { sort: request.sort, limit: 1, hint: request.hint, variables: target.variables, collation };
   return selectDocuments(collection, request.query, options)[0];
 }
 
@@ -395,8 +411,9 @@ function findAndRemove(
   request: FindAndModifyRequest,
   project: (doc: BsonDoc) => BsonDoc,
 ): CommandReply {
+  const collation = writeCollation(target, request.collation);
   const collection = targetCollection(target, false);
-  const found = collection && firstMatch(target, collection, request);
+  const found = collection && firstMatch(target, collection, request, collation);
   if (!collection || !found) return { lastErrorObject: { n: 0 }, value: null };
   target.ctx.sandbox.writer.delete(collection, found.record, target.writeCtx);
   return { lastErrorObject: { n: 1 }, value: project(found.doc) };
@@ -409,10 +426,11 @@ function findAndUpdate(
   project: (doc: BsonDoc) => BsonDoc,
 ): CommandReply {
   const update = parseUpdate(modificationSpec, { arrayFilters: request.arrayFilters, clock: target.env.clock });
+  const collation = writeCollation(target, request.collation);
   const collection = targetCollection(target, request.upsert);
   const notFound = { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
   if (!collection) return notFound;
-  const found = firstMatch(target, collection, request);
+  const found = firstMatch(target, collection, request, collation);
   if (found) {
     const result = updateOne(target, collection, found, update, request.query);
     return {
@@ -436,7 +454,6 @@ const findAndModify: CommandSpec = {
     const name = collectionName(ctx.body, ctx.name);
     rejectUnknownFields(ctx.body, ctx.name, FIND_AND_MODIFY_FIELDS);
     const request = readFindAndModify(ctx.body);
-    checkSimpleCollation(optionalDoc(ctx.body, 'collation'));
     const target = writeTarget(ctx, name, commandVariables(ctx));
     const fields = request.fields;
     const project = (doc: BsonDoc): BsonDoc =>

@@ -2,16 +2,7 @@
 // the match view, with the results turned back into typed documents. Views are pipelines too: their
 // definitions are prepended here.
 import { Aggregator } from 'mingo/aggregator';
-import { Context } from 'mingo/core';
-import { Lazy, type Iterator as LazyIterator } from 'mingo/lazy';
-import type { AnyObject, Options } from 'mingo/types';
-import * as accumulatorOperators from 'mingo/operators/accumulator';
-import * as expressionOperators from 'mingo/operators/expression';
-import * as pipelineOperators from 'mingo/operators/pipeline';
-import * as projectionOperators from 'mingo/operators/projection';
-import * as queryOperators from 'mingo/operators/query';
-import * as windowOperators from 'mingo/operators/window';
-import { compareDocumentsBySortSpec, sortDirection } from '../bson/compare.js';
+import type { Collation } from '../bson/collation.js';
 import { keyString } from '../bson/index-key.js';
 import { fromMatchValue, toMatchDocument, toMatchValue } from '../bson/match-view.js';
 import { decodeDocument } from '../bson/decode.js';
@@ -19,6 +10,7 @@ import { typeAlias, typeOf, type BsonDoc, type BsonValue } from '../bson/values.
 import { CommandError } from '../errors.js';
 import type { Catalog } from '../storage/catalog.js';
 import type { Collection } from '../storage/collection.js';
+import { mingoContext } from './mingo-context.js';
 
 export interface Stage {
   readonly name: string;
@@ -142,35 +134,6 @@ export function checkStagePositions(stages: readonly Stage[], collectionless: bo
   });
 }
 
-/** $sort in MongoDB's order of BSON values (bson/compare.ts) instead of mingo's JavaScript order. */
-function bsonSort(collection: LazyIterator, spec: AnyObject, _options: Options): LazyIterator {
-  const sortSpec = fromMatchValue(spec);
-  if (!(sortSpec instanceof Map) || sortSpec.size === 0)
-    throw new CommandError(15976, '$sort stage must have at least one sort key');
-  for (const value of sortSpec.values())
-    if (sortDirection(value) === 0 && !(value instanceof Map && value.has('$meta')))
-      throw new CommandError(15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
-  const compare = compareDocumentsBySortSpec(sortSpec);
-  return collection.transform((items: unknown[]) => {
-    const keyed = items.map((item, index) => ({ item, index, doc: fromMatchValue(item) as BsonDoc }));
-    keyed.sort((a, b) => compare(a.doc, b.doc) || a.index - b.index);
-    return Lazy(keyed.map(({ item }) => item));
-  });
-}
-
-/** Every mingo operator, with the sandbox's $sort in place of mingo's. */
-const CONTEXT = Context.from(
-  Context.init({ pipeline: { $sort: bsonSort } }),
-  Context.init({
-    accumulator: accumulatorOperators,
-    expression: expressionOperators,
-    pipeline: pipelineOperators,
-    projection: projectionOperators,
-    query: queryOperators,
-    window: windowOperators,
-  }),
-);
-
 /** Follows a view to the collection it reads and the full pipeline that defines it. */
 export function resolveView(
   catalog: Catalog,
@@ -190,6 +153,8 @@ export function resolveView(
 export interface PipelineOptions {
   /** The command's `let`: variables every stage can read as $$name. */
   variables?: BsonDoc;
+  /** The collation string comparisons ($match, $sort, $expr comparisons) follow; none: simple. */
+  collation?: Collation;
 }
 
 /** A pipeline ready to run over typed documents. */
@@ -210,7 +175,7 @@ export function compilePipeline(
   let aggregator: Aggregator;
   try {
     aggregator = new Aggregator(stages.map((stage) => toMatchValue(stage)) as Record<string, unknown>[], {
-      context: CONTEXT,
+      context: mingoContext(options.collation),
       variables: options.variables ? evaluateVariables(options.variables) : undefined,
       collectionResolver: (name: string) => {
         const other = catalog.get(db, name);
@@ -268,7 +233,7 @@ export function runPipeline(
 /** `let` values are expressions, evaluated once before the pipeline runs ($$NOW, $rand, $literal...). */
 function evaluateVariables(variables: BsonDoc): Record<string, unknown> {
   try {
-    const [values] = new Aggregator([{ $replaceWith: toMatchValue(variables) }], { context: CONTEXT }).run([{}]);
+    const [values] = new Aggregator([{ $replaceWith: toMatchValue(variables) }], { context: mingoContext() }).run([{}]);
     return values as Record<string, unknown>;
   } catch (error) {
     throw asCommandError(error);

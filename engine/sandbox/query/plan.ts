@@ -1,8 +1,11 @@
 // Chooses and orders the documents a read or write touches: an _id equality or range uses the ordered
-// _id index, everything else scans in natural order; then filter, sort, skip and limit.
+// _id index, everything else scans in natural order; then filter, sort, skip and limit. Under a
+// collation strings match and sort by it, and an _id condition on strings scans (the _id tree is
+// byte-ordered).
+import type { Collation } from '../bson/collation.js';
 import { compareDocuments, compareDocumentsBySortSpec } from '../bson/compare.js';
 import { decodeDocument } from '../bson/decode.js';
-import { MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
+import { BSONSymbol, MaxKey, MinKey, type BsonDoc, type BsonValue } from '../bson/values.js';
 import type { Collection, StoredDocument } from '../storage/collection.js';
 import { CommandError } from '../errors.js';
 import { compileFilter, matchAll } from './matcher.js';
@@ -34,6 +37,8 @@ export interface SelectOptions {
   hint?: BsonValue;
   /** The command's evaluated `let` values, for $expr. */
   variables?: BsonDoc;
+  /** The operation's collation; none: simple. */
+  collation?: Collation;
 }
 
 export function selectDocuments(
@@ -42,8 +47,9 @@ export function selectDocuments(
   options: SelectOptions = {},
 ): Selected[] {
   checkHint(collection, options.hint);
-  const predicate = compileFilter(filter, options.variables);
-  const candidates = candidateRecords(collection, filter, options.hint);
+  const { collation } = options;
+  const predicate = compileFilter(filter, options.variables, collation);
+  const candidates = candidateRecords(collection, filter, options.hint, collation);
   const out: Selected[] = [];
   const { sort, skip = 0, limit = 0 } = options;
   const sorting = sort !== undefined && sort.size > 0 && !isNaturalSort(sort);
@@ -60,7 +66,7 @@ export function selectDocuments(
     if (!sorting && limit > 0 && out.length >= skip + limit) break;
   }
   if (sorting) {
-    const compare = compareDocumentsBySortSpec(sort);
+    const compare = compareDocumentsBySortSpec(sort, collation?.compare);
     out.sort((a, b) => compare(a.doc, b.doc) || a.record.rid - b.record.rid);
   } else if (sort && naturalDirection(sort) < 0) {
     out.reverse();
@@ -99,13 +105,14 @@ function candidateRecords(
   collection: Collection,
   filter: BsonDoc | undefined,
   hint: BsonValue | undefined,
+  collation: Collation | undefined,
 ): Iterable<StoredDocument> {
   if (hint instanceof Map && hint.has('$natural')) {
     const records = [...collection.natural()];
     return naturalDirection(hint) < 0 ? records.reverse() : records;
   }
   const id = filter?.get('_id');
-  if (id === undefined) return collection.natural();
+  if (id === undefined || (collation && holdsString(id))) return collection.natural();
   if (!(id instanceof Map) || ![...id.keys()].some((key) => key.startsWith('$'))) {
     if (Array.isArray(id)) return collection.natural();
     const record = collection.findById(id);
@@ -114,6 +121,12 @@ function candidateRecords(
   const bounds = idBounds(id);
   if (!bounds) return collection.natural();
   return collection.idRange(bounds.low, bounds.high);
+}
+
+function holdsString(value: BsonValue): boolean {
+  if (typeof value === 'string' || value instanceof BSONSymbol) return true;
+  if (Array.isArray(value)) return value.some(holdsString);
+  return value instanceof Map && [...value.values()].some(holdsString);
 }
 
 /** Index bounds for an _id condition made only of $gt/$gte/$lt/$lte/$eq; the filter still decides each document. */

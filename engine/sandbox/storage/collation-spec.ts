@@ -1,6 +1,8 @@
 // Collation specs as mongod stores and reports them: a locale collation is filled with every option,
 // in mongod's field order, so listCollections and listIndexes show the same document mongod shows;
-// the simple collation is no collation at all. String comparison itself stays byte-wise (see SUPPORT.md).
+// the simple collation is no collation at all. String comparison under a collation: bson/collation.ts.
+import { isSupportedLocale } from '../bson/collation-locales.js';
+import { formatValue } from '../bson/format.js';
 import { Int32, typeAlias, typeOf, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import { numberOption } from './writer.js';
@@ -48,8 +50,16 @@ export function normaliseCollation(spec: BsonDoc): BsonDoc | undefined {
       given === undefined ? (LOCALE_DEFAULTS[locale]?.[option.name] ?? option.fallback) : checked(option, given),
     );
   }
+  checkLocale(locale, spec);
   normalised.set('version', ICU_VERSION);
   return normalised;
+}
+
+function checkLocale(locale: string, spec: BsonDoc): void {
+  if (locale === '')
+    throw new CommandError('BadValue', `Field 'locale' cannot be the empty string in: ${formatValue(spec)}`);
+  if (!isSupportedLocale(locale))
+    throw new CommandError('BadValue', `Field 'locale' is invalid in: ${formatValue(spec)}`);
 }
 
 function checked(option: (typeof OPTIONS)[number], value: BsonValue): BsonValue {

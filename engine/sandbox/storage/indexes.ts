@@ -1,11 +1,12 @@
 // The index specs of one collection, kept verbatim as created, and the key sets that enforce unique
 // and prepareUnique indexes. Queries never use secondary indexes in the sandbox; only uniqueness needs
-// their keys.
-import { indexKeys, keyValueDocument } from '../bson/index-key.js';
+// their keys. An index with a collation keys strings by that collation (so is the _id index of a
+// collection with a default collation), so strings it finds equal collide.
+import { collationOf } from '../bson/collation.js';
+import { indexKeys, keyValueDocument, type StringKey } from '../bson/index-key.js';
 import { Int32, type BsonDoc, type BsonValue } from '../bson/values.js';
-import { CommandError } from '../errors.js';
 import type { Collection, StoredDocument } from './collection.js';
-import { formatValue } from '../bson/format.js';
+import { duplicateKeyError } from './duplicate-key.js';
 import { compareValues, valuesEqual } from '../bson/compare.js';
 import { isBsonNumber } from '../bson/numeric.js';
 
@@ -32,6 +33,12 @@ export function setPartialFilterCompiler(compiler: PartialFilterCompiler): void 
 /** A boolean index option as mongod reads it: true or any non-zero number (specs keep `sparse: 1` as given). */
 function isSet(value: BsonValue | undefined): boolean {
   return value === true || (value !== undefined && isBsonNumber(value) && compareValues(value, new Int32(0)) !== 0);
+}
+
+/** How the index keys strings: by its collation's key form, or as they are (simple collation). */
+function stringKeyOf(index: Index): StringKey | undefined {
+  const collation = index.spec.get('collation');
+  return collation instanceof Map ? collationOf(collation).key : undefined;
 }
 
 export function idIndexSpec(): BsonDoc {
@@ -78,8 +85,10 @@ export class IndexCatalog {
   rebuild(index: Index, documents: Iterable<[StoredDocument, BsonDoc]>): void {
     const partial = index.spec.get('partialFilterExpression');
     const filter = partial instanceof Map && compilePartialFilter ? compilePartialFilter(partial) : undefined;
-    const unique = index.spec.get('unique') === true;
-    if (index.name === '_id_' || (!unique && index.spec.get('prepareUnique') !== true)) {
+    const isIdIndex = index.name === '_id_';
+    const unique = isIdIndex || index.spec.get('unique') === true;
+    // A byte-wise _id index is the collection's _id tree itself; a collated one needs its own keys.
+    if ((isIdIndex && !stringKeyOf(index)) || (!unique && index.spec.get('prepareUnique') !== true)) {
       index.partial = filter;
       index.keys = undefined;
       return;
@@ -108,8 +117,11 @@ export class IndexCatalog {
     const id = doc.get('_id');
     if (id !== undefined) {
       const existing = this.collection.findById(id);
-      if (existing && existing !== self)
+      if (existing && existing !== self) {
+        const idIndex = this.get('_id_');
+        if (idIndex) this.duplicateOf(idIndex, doc);
         this.duplicate('_id_', new Map([['_id', new Int32(1)]]), new Map([['_id', id]]));
+      }
     }
     for (const index of this.list) {
       if (!index.keys || (index.partial && !index.partial(doc))) continue;
@@ -144,7 +156,8 @@ export class IndexCatalog {
   }
 
   private keyStrings(index: Index, doc: BsonDoc): string[] {
-    return indexKeys(doc, this.keyPattern(index), { sparse: isSet(index.spec.get('sparse')) }) ?? [];
+    const options = { sparse: isSet(index.spec.get('sparse')), stringKey: stringKeyOf(index) };
+    return indexKeys(doc, this.keyPattern(index), options) ?? [];
   }
 
   private keyPattern(index: Index): BsonDoc {
@@ -153,15 +166,16 @@ export class IndexCatalog {
 
   private duplicateOf(index: Index, doc: BsonDoc): never {
     const key = this.keyPattern(index);
-    return this.duplicate(index.name, key, keyValueDocument(doc, key));
+    const collation = index.spec.get('collation');
+    return this.duplicate(
+      index.name,
+      key,
+      keyValueDocument(doc, key),
+      collation instanceof Map ? collation : undefined,
+    );
   }
 
-  private duplicate(name: string, keyPattern: BsonDoc, keyValue: BsonDoc): never {
-    const shown = [...keyValue].map(([field, value]) => `${field}: ${formatValue(value)}`).join(', ');
-    throw new CommandError(
-      'DuplicateKey',
-      `E11000 duplicate key error collection: ${this.collection.ns} index: ${name} dup key: { ${shown} }`,
-      { keyPattern, keyValue },
-    );
+  private duplicate(name: string, keyPattern: BsonDoc, keyValue: BsonDoc, collation?: BsonDoc): never {
+    throw duplicateKeyError(this.collection.ns, name, keyPattern, keyValue, collation);
   }
 }

@@ -71,7 +71,11 @@ export class Writer {
     this.checkWritable(db, ctx);
     const collection = this.catalog.create(db, name, options);
     const idIndexEntry = collection.indexes.get('_id_');
-    if (idIndex && idIndexEntry) idIndexEntry.spec = idIndex;
+    if (idIndex && idIndexEntry) {
+      idIndexEntry.spec = idIndex;
+      // A collation on the _id index changes which _ids collide.
+      collection.indexes.rebuild(idIndexEntry, []);
+    }
     ctx.transaction?.undo.push(() => {
       if (this.catalog.get(db, name) === collection) this.catalog.drop(db, name);
     });

@@ -128,14 +128,15 @@ export class Persistence {
   private async loadCollection(entry: BsonDoc): Promise<string | undefined> {
     const uuid = entry.get('uuid');
     if (!(uuid instanceof Binary)) throw new PersistenceError(`${this.dir}: a collection in the manifest has no uuid`);
+    const indexes = arrayField(entry, 'indexes').map(asManifestDoc);
     const collection = this.sandbox.catalog.create(
       stringField(entry, 'db'),
       stringField(entry, 'name'),
       docField(entry, 'options'),
       uuid,
+      indexes.find((index) => index.get('name') === '_id_'),
     );
-    for (const spec of arrayField(entry, 'indexes')) {
-      const index = asManifestDoc(spec);
+    for (const index of indexes) {
       if (!collection.indexes.get(String(index.get('name')))) collection.indexes.create(index, []);
     }
     const file = entry.get('file');

@@ -139,6 +139,19 @@ describe.skipIf(process.env.FERRY_TEST_SOURCE_URI !== undefined)('sandbox persis
     });
   });
 
+  it('keeps the collation of a collection and its _id index across a restart', async () => {
+    let mongo = await start();
+    const options = { collation: { locale: 'en', strength: 2 } };
+    await mongo.db(DB).createCollection('names', options);
+    await mongo.db(DB).collection<{ _id: string }>('names').insertOne({ _id: 'Ada' });
+
+    mongo = await restart();
+    const names = mongo.db(DB).collection<{ _id: string }>('names');
+    const [idIndex] = await names.listIndexes().toArray();
+    expect(idIndex.collation).toMatchObject({ locale: 'en', strength: 2 });
+    await expect(names.insertOne({ _id: 'ADA' })).rejects.toMatchObject({ code: 11000 });
+  });
+
   it('forgets collections that were dropped before the restart', async () => {
     let mongo = await start();
     await mongo.db(DB).collection('temporary').insertOne({ a: 1 });

@@ -23,11 +23,15 @@ export class Catalog {
     return this.databases.get(db)?.get(name);
   }
 
-  /** Creates the collection with its _id index; the caller checked that it does not exist. */
-  create(db: string, name: string, options: BsonDoc, uuid?: Collection['uuid']): Collection {
+  /**
+   * Creates the collection with its _id index (`idIndex`, when given, replaces the default spec: a
+   * collection with a collation gives its _id index that collation); the caller checked that it does
+   * not exist.
+   */
+  create(db: string, name: string, options: BsonDoc, uuid?: Collection['uuid'], idIndex?: BsonDoc): Collection {
     validateCollectionName(db, name);
     const collection = new Collection(db, name, options, uuid);
-    if (!collection.isView && !options.has('clusteredIndex')) collection.indexes.create(idIndexSpec(), []);
+    if (!collection.isView && !options.has('clusteredIndex')) collection.indexes.create(idIndex ?? idIndexSpec(), []);
     let collections = this.databases.get(db);
     if (!collections) this.databases.set(db, (collections = new Map()));
     collections.set(name, collection);

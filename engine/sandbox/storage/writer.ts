@@ -69,13 +69,7 @@ export class Writer {
    */
   createCollection(db: string, name: string, options: BsonDoc, ctx: WriteContext, idIndex?: BsonDoc): Collection {
     this.checkWritable(db, ctx);
-    const collection = this.catalog.create(db, name, options);
-    const idIndexEntry = collection.indexes.get('_id_');
-    if (idIndex && idIndexEntry) {
-      idIndexEntry.spec = idIndex;
-      // A collation on the _id index changes which _ids collide.
-      collection.indexes.rebuild(idIndexEntry, []);
-    }
+    const collection = this.catalog.create(db, name, options, undefined, idIndex);
     ctx.transaction?.undo.push(() => {
       if (this.catalog.get(db, name) === collection) this.catalog.drop(db, name);
     });

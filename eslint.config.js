@@ -35,6 +35,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ['engine/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': forbid(
+        ['**/core/**', '**/sandbox/**', '**/cli/**', '**/renderer/**', '**/electron/**', 'electron', 'react'],
+        'The headless server reaches the engine only through engine/host and engine/protocol.ts (docs/architecture.md).',
+      ),
+    },
+  },
+  {
     files: ['engine/core/**/*.ts'],
     rules: {
       'no-restricted-imports': forbid(

@@ -212,6 +212,8 @@ export interface StatusSnapshot {
     startedAt?: string;
     completedAt?: string;
     unsuccessfulIndexes: UnsuccessfulIndex[];
+    /** Collections whose document counts differed after the catch-up (expected only without blockSourceWrites). */
+    countMismatches?: { namespace: string; source: number; target: number }[];
   };
   /** When this snapshot was taken (ISO 8601). */
   at: string;

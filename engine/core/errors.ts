@@ -10,8 +10,11 @@ import {
   MongoParseError,
   MongoServerSelectionError,
 } from 'mongodb';
-import { redactConnectionString } from 'mongodb-connection-string-url';
 import type { FerryErrorInfo } from '../protocol.js';
+import { redactUris } from '../redact.js';
+
+// Redaction lives in engine/redact.ts, shared with the headless server.
+export { redactUri, redactUris } from '../redact.js';
 
 export class FerryError extends Error {
   readonly code: string;
@@ -307,24 +310,6 @@ function messageOf(error: unknown): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Redaction
-
-const REDACTED = '****';
-
-/** The connection string with its password (and other secrets in options) replaced by ****. */
-export function redactUri(uri: string): string {
-  // The user name stays: a DBA needs to see which account a connection uses.
-  return redactConnectionString(uri, { redactUsernames: false, replacementString: REDACTED });
-}
-
-const uriInText = /mongodb(?:\+srv)?:\/\/[^\s"'<>]+/g;
-
-/** Redacts every connection string found in free text (error messages, log lines). */
-export function redactUris(text: string): string {
-  return text.replace(uriInText, (uri) => redactUri(uri));
 }
 
 // ---------------------------------------------------------------------------------------------------

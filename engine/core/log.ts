@@ -1,0 +1,89 @@
+// The engine's log: pino for the process output (JSON lines, a collector can ship them) and a feed of
+// LogRecords for the UI. Every message and field passes through redaction first, so a connection
+// string that found its way into an error message never reaches a log with its password. Fields are
+// reduced to JSON values, because records cross a worker boundary by structured clone and end up in
+// JSON logs: a BSON Timestamp is shown as its "T.I" form, an Error as its redacted message.
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogRecord } from '../protocol.js';
+import { redactUris } from './errors.js';
+import type { EngineLog } from './parts.js';
+
+export type LogLevel = LogRecord['level'];
+
+const levelRank: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+
+export interface EngineLogOptions {
+  /** The lowest level written and fed to listeners; `info` unless set (env FERRY_LOG_LEVEL overrides). */
+  level?: LogLevel | 'silent';
+  /** Where pino writes; standard output unless set. */
+  destination?: DestinationStream;
+}
+
+export interface EngineLogger extends EngineLog {
+  /** Feeds every record at or above the level to `listener`; returns the unsubscribe function. */
+  onRecord(listener: (record: LogRecord) => void): () => void;
+}
+
+export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
+  const level = levelFrom(process.env.FERRY_LOG_LEVEL) ?? options.level ?? 'info';
+  const logger: Logger = pino(
+    { level, base: { name: 'ferry' }, timestamp: pino.stdTimeFunctions.isoTime },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+  const listeners = new Set<(record: LogRecord) => void>();
+  const threshold = level === 'silent' ? Infinity : levelRank[level];
+
+  const write = (recordLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    if (levelRank[recordLevel] < threshold) return;
+    const record: LogRecord = { level: recordLevel, message: redactUris(message), at: new Date().toISOString() };
+    if (fields !== undefined) record.fields = jsonFields(fields);
+    logger[recordLevel](record.fields ?? {}, record.message);
+    for (const listener of listeners) listener(record);
+  };
+
+  return {
+    debug: (message, fields) => write('debug', message, fields),
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
+    onRecord(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function levelFrom(value: string | undefined): LogLevel | 'silent' | undefined {
+  return value === 'silent' || (value !== undefined && value in levelRank) ? (value as LogLevel | 'silent') : undefined;
+}
+
+function jsonFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) out[key] = jsonValue(value, 0);
+  return out;
+}
+
+/** A JSON-safe, redacted copy of a field value (depth-limited: logs are no place for whole documents). */
+function jsonValue(value: unknown, depth: number): unknown {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return redactUris(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value === undefined) return null;
+  if (value instanceof Error) return redactUris(value.message);
+  if (value instanceof Date) return value.toISOString();
+  if (depth >= 4) return '…';
+  if (Array.isArray(value)) return value.slice(0, 50).map((item) => jsonValue(item, depth + 1));
+  if (value instanceof Map) return jsonValue(Object.fromEntries(value), depth);
+  const bsonType = (value as { _bsontype?: unknown })._bsontype;
+  if (bsonType === 'Timestamp') {
+    const { t, i } = value as { t: number; i: number };
+    return `${t}.${i}`;
+  }
+  if (typeof bsonType === 'string') return redactUris(String(value));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = jsonValue(item, depth + 1);
+    return out;
+  }
+  return redactUris(String(value));
+}

@@ -15,7 +15,16 @@ import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { decodeDocument } from './bson/decode.js';
 import { encodeDocument } from './bson/encode.js';
-import { Binary, Int32, Long, Timestamp, type BsonDoc, type BsonValue, type EncodableValue } from './bson/values.js';
+import {
+  Binary,
+  Int32,
+  Long,
+  ObjectId,
+  Timestamp,
+  type BsonDoc,
+  type BsonValue,
+  type EncodableValue,
+} from './bson/values.js';
 import { compareTimestamps } from './clock.js';
 import type { Sandbox } from './sandbox.js';
 import type { Collection } from './storage/collection.js';
@@ -120,6 +129,9 @@ export class Persistence {
     await this.loadOplog(oplog);
     const clusterTime = manifest.get('clusterTime');
     if (clusterTime instanceof Timestamp) this.sandbox.clock.advanceTo(clusterTime);
+    // The replica set's identity survives a restart, as mongod keeps it in local.system.replset.
+    const replicaSetId = manifest.get('replicaSetId');
+    if (replicaSetId instanceof ObjectId) this.sandbox.replicaSetId = replicaSetId;
     this.savedCatalog = encodeDocument(this.catalogDescription());
     await removeUnreferenced(this.dir, referenced);
   }
@@ -211,6 +223,7 @@ export class Persistence {
       generation: new Int32(generation),
       savedAt: new Date(),
       clusterTime: clock.current(),
+      replicaSetId: this.sandbox.replicaSetId,
       oplog: {
         file: oplogFile,
         length: Long.fromNumber(oplogLength),

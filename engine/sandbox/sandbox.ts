@@ -48,6 +48,8 @@ export class Sandbox {
   readonly operations = new OperationTracker();
   /** Replaced at each simulated election (replSetStepDown), so drivers see a newer primary. */
   electionId = new ObjectId();
+  /** settings.replicaSetId of replSetGetConfig: the identity of this replica set's data. */
+  replicaSetId = new ObjectId();
   readonly startedAt = new Date();
   /** Set by replSetStepDown: until then the member answers as a secondary. */
   steppedDownUntil = 0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, MongoServerError, Timestamp, type Db, type Document } from 'mongodb';
+import { MongoClient, MongoServerError, ObjectId, Timestamp, type Db, type Document } from 'mongodb';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
 
 const external = process.env.FERRY_TEST_SOURCE_URI !== undefined;
@@ -131,6 +131,14 @@ describe('replica set status and the oplog', () => {
     expect(status.optimes.appliedOpTime.ts).toBeInstanceOf(Timestamp);
     const self = status.members.find((member: Document) => member.self === true);
     expect(self).toMatchObject({ name: hello.me, health: 1, state: 1, stateStr: 'PRIMARY' });
+  });
+
+  it('identifies the replica set with settings.replicaSetId in replSetGetConfig', async () => {
+    const { config } = await admin.command({ replSetGetConfig: 1 });
+    const hello = await admin.command({ hello: 1 });
+    expect(config._id).toBe(hello.setName);
+    expect(config.members.map((member: { host: string }) => member.host)).toContain(hello.me);
+    expect(config.settings.replicaSetId).toBeInstanceOf(ObjectId);
   });
 
   it('exposes writes in local.oplog.rs in the oplog entry format', async () => {

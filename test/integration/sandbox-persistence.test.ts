@@ -197,6 +197,16 @@ describe.skipIf(process.env.FERRY_TEST_SOURCE_URI !== undefined)('sandbox persis
     expect(await restarted.db(DB).collection('transactions').find().toArray()).toEqual([{ _id: 'committed' }]);
   });
 
+  it('keeps the replica set identity (replicaSetId) across a restart', async () => {
+    let mongo = await start();
+    await mongo.db(DB).collection('identity').insertOne({ a: 1 });
+    const before = (await mongo.db('admin').command({ replSetGetConfig: 1 })).config.settings.replicaSetId;
+
+    mongo = await restart();
+    const after = (await mongo.db('admin').command({ replSetGetConfig: 1 })).config.settings.replicaSetId;
+    expect(after.toHexString()).toBe(before.toHexString());
+  });
+
   it('hands out cluster times after the last one written before the restart', async () => {
     let mongo = await start();
     let lastBefore = new Timestamp({ t: 0, i: 0 });

@@ -86,6 +86,48 @@ const replSetGetStatus: CommandSpec = {
   },
 };
 
+/** The configuration of the one-member set, in mongod 8.0's shape; settings.replicaSetId identifies the data. */
+const replSetGetConfig: CommandSpec = {
+  name: 'replSetGetConfig',
+  adminOnly: true,
+  run(ctx) {
+    const { sandbox } = ctx;
+    return {
+      config: {
+        _id: sandbox.options.replSet,
+        version: 1,
+        term: 1,
+        members: [
+          {
+            _id: 0,
+            host: sandbox.me,
+            arbiterOnly: false,
+            buildIndexes: true,
+            hidden: false,
+            priority: new Double(1),
+            tags: {},
+            secondaryDelaySecs: Long.fromNumber(0),
+            votes: 1,
+          },
+        ],
+        protocolVersion: Long.fromNumber(1),
+        writeConcernMajorityJournalDefault: true,
+        settings: {
+          chainingAllowed: true,
+          heartbeatIntervalMillis: 2000,
+          heartbeatTimeoutSecs: 10,
+          electionTimeoutMillis: 10000,
+          catchUpTimeoutMillis: -1,
+          catchUpTakeoverDelayMillis: 30000,
+          getLastErrorModes: {},
+          getLastErrorDefaults: { w: 1, wtimeout: 0 },
+          replicaSetId: sandbox.replicaSetId,
+        },
+      },
+    };
+  },
+};
+
 const replSetStepDown: CommandSpec = {
   name: 'replSetStepDown',
   adminOnly: true,
@@ -107,4 +149,4 @@ const replSetStepDown: CommandSpec = {
   },
 };
 
-export const replicationCommands: CommandSpec[] = [replSetGetStatus, replSetStepDown];
+export const replicationCommands: CommandSpec[] = [replSetGetStatus, replSetGetConfig, replSetStepDown];

@@ -273,6 +273,37 @@ describe('expanded events', () => {
     await plain.close();
     await expanded.close();
   });
+
+  it('reports one create, one modify and one drop for a view, on the view and without collectionUUID', async () => {
+    const stream = await watch(db, [], { showExpandedEvents: true });
+    await db.createCollection('view', { viewOn: 'items', pipeline: [{ $match: { a: 1 } }] });
+    await db.command({ collMod: 'view', viewOn: 'items', pipeline: [{ $match: { a: 2 } }] });
+    await db.dropCollection('view');
+    await items().insertOne({ _id: 1 });
+    const events: Event[] = [];
+    for (let event = await nextEvent(stream); event.operationType !== 'insert'; event = await nextEvent(stream))
+      events.push(event);
+    expect(events.map((event) => event.operationType)).toEqual(['create', 'modify', 'drop']);
+    for (const event of events) {
+      expect(event.ns).toEqual({ db: dbName, coll: 'view' });
+      expect(event).not.toHaveProperty('collectionUUID');
+    }
+    expect(events[0].operationDescription).toEqual({ viewOn: 'items', pipeline: [{ $match: { a: 1 } }] });
+    expect(events[1].operationDescription).toEqual({ viewOn: 'items', pipeline: [{ $match: { a: 2 } }] });
+    await stream.close();
+  });
+
+  it('reports a view once even when its events are read after its database is gone', async () => {
+    const stream = await watch(db, [], { showExpandedEvents: true });
+    await db.createCollection('view', { viewOn: 'items', pipeline: [] });
+    await db.command({ collMod: 'view', viewOn: 'items', pipeline: [{ $match: { a: 2 } }] });
+    await db.dropDatabase();
+    const events: Event[] = [];
+    for (let event = await nextEvent(stream); event.operationType !== 'invalidate'; event = await nextEvent(stream))
+      events.push(event);
+    const onView = events.filter((event) => event.ns?.coll === 'view');
+    expect(onView.map((event) => event.operationType)).toEqual(['create', 'modify']);
+  });
 });
 
 describe('resuming', () => {

@@ -4,9 +4,9 @@
 // apart from numbers, hence Long becomes a number too) while ObjectId, Binary, Timestamp, Code,
 // MinKey and MaxKey stay objects. The way back restores the original value wherever mingo's output
 // equals it, so fields a stage did not touch keep their exact BSON types. Each object and array of a
-// match view carries the typed value it was made from (its origin), under an enumerable symbol that
-// mingo's field iteration never sees but object spreads ({...doc}) copy, so the BSON type of any
-// field (Long or Double, Decimal128, Symbol) stays recoverable while mingo evaluates.
+// match view is registered with the typed value it was made from (its origin), so the BSON type of
+// any field (Long or Double, Decimal128, Symbol) stays recoverable while mingo evaluates; stages that
+// copy documents pass the origin on to the copy (query/typed-stages.ts).
 import { decodeDocument } from './decode.js';
 import { isLong } from './numeric.js';
 import {
@@ -29,32 +29,42 @@ const INT32_MAX = 2147483647;
 /** BSON regex options that mean the same in JS; x (extended) and l (locale) have no JS flag. */
 const JS_REGEX_FLAGS = /^[imsu]*$/;
 
-const ORIGIN = Symbol('bson origin');
-
 type Origin = BsonDoc | BsonValue[];
 
-interface WithOrigin {
-  [ORIGIN]?: Origin;
-}
+/** Kept apart from the views themselves, which must stay plain objects and arrays to mingo and to tests. */
+const origins = new WeakMap<object, Origin>();
 
 function withOrigin<T extends object>(view: T, origin: Origin): T {
-  (view as WithOrigin)[ORIGIN] = origin;
+  origins.set(view, origin);
   return view;
 }
 
 /**
- * The typed document or array a match-view object or array was made from (or copied from by a
- * spread). Fields mingo changed since may differ from it: compare before trusting one.
+ * The typed document or array a match-view object or array was made from (or copied from). Fields
+ * mingo changed since may differ from it: compare before trusting one.
  */
 export function originOf(view: unknown): Origin | undefined {
-  return typeof view === 'object' && view !== null ? (view as WithOrigin)[ORIGIN] : undefined;
+  return typeof view === 'object' && view !== null ? origins.get(view) : undefined;
+}
+
+/** Whether `value` is a document of a match view: a plain object, not a BSON value such as an ObjectId. */
+export function isViewObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Gives `copy`, a document a stage made from the view `source`, the origin of `source` unless it has its own. */
+export function inheritOrigin(copy: unknown, source: unknown): void {
+  const origin = originOf(source);
+  if (origin && typeof copy === 'object' && copy !== null && !origins.has(copy)) origins.set(copy, origin);
 }
 
 export function toMatchValue(value: BsonValue): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Map) return toMatchDocument(value);
   if (Array.isArray(value)) return withOrigin(value.map(toMatchValue), value);
-  if (value instanceof RawDocument) return toMatchDocument(decodeDocument(value.bytes));
+  if (value instanceof RawDocument) return toMatchDocument(decodedFrom(value));
   if (value instanceof Double || value instanceof Int32) return value.value;
   if (isLong(value)) return Number(value.toBigInt());
   if (value instanceof Decimal128) return Number(value.toString());
@@ -122,42 +132,44 @@ export function fromMatchValue(value: unknown, original?: BsonValue): BsonValue 
   }
   if (value instanceof Date) return value;
   if (value instanceof RegExp) return new BSONRegExp(value.source, regexOptions(value.flags));
-  if (value instanceof Map)
-    return keepRaw(fromMatchMap(value as Map<string, unknown>, originalDoc(original)), original);
+  if (value instanceof Map) return keepRaw(fromMatchMap(value as Map<string, unknown>, originalDoc(original)));
   if (value instanceof RawValue || value instanceof RawDocument) return value;
   if (ArrayBuffer.isView(value)) return new Binary(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   if ('_bsontype' in value) return value as BsonValue;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
+  if (isViewObject(value)) {
     const origin = originOf(value);
-    const typed = origin instanceof Map ? origin : originalDoc(original);
-    return keepRaw(fromMatchObject(value as Record<string, unknown>, typed), original);
+    return keepRaw(fromMatchObject(value, origin instanceof Map ? origin : originalDoc(original)));
   }
   throw new TypeError(`cannot represent ${String(value)} as BSON`);
 }
 
 const decodedRaw = new WeakMap<BsonDoc, RawDocument>();
 
-function originalDoc(original: BsonValue | undefined): BsonDoc | undefined {
-  if (original instanceof Map) return original;
-  if (!(original instanceof RawDocument)) return undefined;
-  const decoded = decodeDocument(original.bytes);
-  decodedRaw.set(decoded, original);
+/** A RawDocument's typed document, remembered so that it can turn back into the RawDocument. */
+function decodedFrom(raw: RawDocument): BsonDoc {
+  const decoded = decodeDocument(raw.bytes);
+  decodedRaw.set(decoded, raw);
   return decoded;
 }
 
+function originalDoc(original: BsonValue | undefined): BsonDoc | undefined {
+  if (original instanceof Map) return original;
+  return original instanceof RawDocument ? decodedFrom(original) : undefined;
+}
+
 /** An unchanged document that was a RawDocument stays one (and keeps its bytes). */
-function keepRaw(doc: BsonDoc, original: BsonValue | undefined): BsonValue {
-  return original instanceof RawDocument && decodedRaw.get(doc) === original ? original : doc;
+function keepRaw(doc: BsonDoc): BsonValue {
+  return decodedRaw.get(doc) ?? doc;
 }
 
 /** The original when `value` is a leaf equal to it; documents and arrays are handled structurally. */
 function keepOriginal(value: unknown, original: BsonValue): BsonValue | undefined {
+  // Documents and arrays are never equal to a leaf (and converting them to find out would be costly).
+  if (Array.isArray(value) || original instanceof Map || original instanceof RawDocument) return undefined;
+  if (Array.isArray(original)) return undefined;
   if (value === null || typeof value !== 'object') {
     return Object.is(value, toMatchValue(original)) ? original : undefined;
   }
-  if (Array.isArray(value) || original instanceof Map || original instanceof RawDocument) return undefined;
-  if (Array.isArray(original)) return undefined;
   const seen = toMatchValue(original);
   if (value === seen || value === original) return original;
   if (value instanceof Date) return seen instanceof Date && seen.getTime() === value.getTime() ? original : undefined;

@@ -14,11 +14,10 @@ export type StreamScope =
   | { readonly kind: 'database'; readonly db: string }
   | { readonly kind: 'cluster' };
 
-/** Who is watching, and how to recognise the view catalog (<db>.system.views) of a database. */
+/** Who is watching. */
 export interface StreamContext {
   readonly scope: StreamScope;
   readonly showExpandedEvents: boolean;
-  readonly viewCatalogUuid: (db: string) => Binary | undefined;
 }
 
 export interface Namespace {
@@ -92,13 +91,8 @@ export function changeOf(entry: OplogEntry, context: StreamContext): Change | un
         return context.showExpandedEvents && scope.kind !== 'collection' ? viewChange(entry, ns.db, scope) : undefined;
       return inScope(scope, ns) ? documentChange(entry, ns) : undefined;
     }
-    case 'c': {
-      const db = splitNamespace(entry.ns).db;
-      const viewCatalog = context.viewCatalogUuid(db);
-      // A view's DDL entry duplicates the system.views write that reports it.
-      if (entry.ui && viewCatalog && sameUuid(entry.ui, viewCatalog)) return undefined;
-      return commandChange(entry, db, scope);
-    }
+    case 'c':
+      return commandChange(entry, splitNamespace(entry.ns).db, scope);
     default:
       return undefined;
   }
@@ -205,10 +199,6 @@ function renameChange(entry: OplogEntry, scope: StreamScope): Change | undefined
     operationDescription.set(name, name === 'to' ? namespaceDoc(to) : value);
   }
   return { entry, operationType: 'rename', ns: from, to, uuid: entry.ui, showsUuid: true, operationDescription };
-}
-
-function sameUuid(a: Binary, b: Binary): boolean {
-  return Buffer.from(a.buffer).equals(b.buffer);
 }
 
 function without(doc: BsonDoc, field: string): BsonDoc {

@@ -61,12 +61,8 @@ export class ChangeStreamSource implements CursorSource {
     stages: readonly BsonValue[],
     collation?: Collation,
   ) {
-    const { oplog, clock, catalog } = sandbox;
-    this.context = {
-      scope: options.scope,
-      showExpandedEvents: options.showExpandedEvents,
-      viewCatalogUuid: (name) => catalog.get(name, 'system.views')?.uuid,
-    };
+    const { oplog, clock } = sandbox;
+    this.context = { scope: options.scope, showExpandedEvents: options.showExpandedEvents };
     if (stages.length > 0) this.stages = compilePipeline(sandbox.catalog, db, stages, { collation });
     const start = options.start;
     if (start.kind === 'now') {

@@ -6,7 +6,7 @@ import { formatValue } from '../bson/format.js';
 import { Long, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import type { Collection } from '../storage/collection.js';
-import { logCollMod, logViewModify } from '../storage/ddl-log.js';
+import { logCollMod } from '../storage/ddl-log.js';
 import {
   expireAfterSecondsProblem,
   ID_INDEX_NAME,
@@ -407,7 +407,7 @@ function modifyView(ctx: CommandContext, view: Collection, writeCtx: WriteContex
     options.get('pipeline') as BsonValue[],
   );
   view.options = options;
-  logViewModify(writer, view, recordViewDefinition(writer, view, writeCtx), writeCtx);
+  recordViewDefinition(writer, view, writeCtx);
   return {};
 }
 

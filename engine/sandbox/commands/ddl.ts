@@ -6,7 +6,7 @@ import type { Binary, BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import { splitNamespace, validateCollectionName } from '../storage/catalog.js';
 import type { Collection } from '../storage/collection.js';
-import { logCreate, logDrop, logDropDatabase, logRename } from '../storage/ddl-log.js';
+import { logDrop, logDropDatabase, logRename } from '../storage/ddl-log.js';
 import { listedIndexSpecs, typeName } from '../storage/index-specs.js';
 import { collectionName, optionalBool } from './args.js';
 import { parseCreateRequest, type CreateRequest } from './create-options.js';
@@ -33,8 +33,8 @@ const create: CommandSpec = {
     else if (request.options.has('viewOn')) {
       const viewOn = String(request.options.get('viewOn'));
       checkViewDefinition(catalog, ctx.db, name, viewOn, request.options.get('pipeline') as BsonValue[]);
-      const view = writer.createCollection(ctx.db, name, request.options, writeCtx);
-      logCreate(writer, view, writeCtx, recordViewDefinition(writer, view, writeCtx));
+      // As in mongod, the write to system.views is the only oplog entry (and change event) of a view's create.
+      recordViewDefinition(writer, writer.createCollection(ctx.db, name, request.options, writeCtx), writeCtx);
     } else {
       writer.createCollection(ctx.db, name, request.options, writeCtx, request.idIndex);
     }
@@ -100,9 +100,8 @@ const drop: CommandSpec = {
     // Since 7.0 dropping what does not exist succeeds.
     if (!collection) return {};
     if (collection.isView) {
-      const systemViews = removeViewDefinition(writer, catalog, collection, writeCtx);
+      removeViewDefinition(writer, catalog, collection, writeCtx);
       catalog.drop(ctx.db, name);
-      logDrop(writer, ctx.db, name, writeCtx, systemViews);
       return { ns: collection.ns };
     }
     const nIndexesWas = listedIndexSpecs(collection).length;

@@ -93,26 +93,22 @@ export function checkViewDefinition(
   }
 }
 
-/** Writes the view's definition to system.views (creating it, as mongod does); returns system.views. */
-export function recordViewDefinition(writer: Writer, view: Collection, ctx: WriteContext): Collection {
+/**
+ * Writes the view's definition to system.views (creating it, as mongod does). Like mongod, this write
+ * is all the oplog records of a view's create or collMod: change streams report it as the view's event.
+ */
+export function recordViewDefinition(writer: Writer, view: Collection, ctx: WriteContext): void {
   const internal: WriteContext = { ...ctx, internal: true };
   const systemViews = writer.collectionForWrite(view.db, SYSTEM_VIEWS, internal);
   const definition: BsonDoc = new Map<string, BsonValue>([['_id', view.ns], ...view.options]);
   const existing = systemViews.findById(view.ns);
   if (existing) writer.replace(systemViews, existing, definition, internal);
   else writer.insert(systemViews, definition, internal);
-  return systemViews;
 }
 
-/** Removes the view's definition from system.views; returns system.views. */
-export function removeViewDefinition(
-  writer: Writer,
-  catalog: Catalog,
-  view: Collection,
-  ctx: WriteContext,
-): Collection | undefined {
+/** Removes the view's definition from system.views: the only oplog entry (and change event) of a view's drop. */
+export function removeViewDefinition(writer: Writer, catalog: Catalog, view: Collection, ctx: WriteContext): void {
   const systemViews = catalog.get(view.db, SYSTEM_VIEWS);
   const existing = systemViews?.findById(view.ns);
   if (systemViews && existing) writer.delete(systemViews, existing, { ...ctx, internal: true });
-  return systemViews;
 }

@@ -16,6 +16,7 @@ import { fromMatchValue } from '../bson/match-view.js';
 import type { BsonDoc } from '../bson/values.js';
 import { CommandError } from '../errors.js';
 import { collatedExpressionOperators, collatedQueryOperators } from './collated-operators.js';
+import { typedOperators } from './typed-operators.js';
 
 const MINGO_OPERATORS = Context.init({
   accumulator: accumulatorOperators,
@@ -45,7 +46,11 @@ function bsonSort(compareString: StringOrder) {
 }
 
 // Context.from gives the operators of the first context precedence over those of the later ones.
-const SIMPLE = Context.from(Context.init({ pipeline: { $sort: bsonSort(compareStrings) } }), MINGO_OPERATORS);
+const SIMPLE = Context.from(
+  Context.init({ pipeline: { $sort: bsonSort(compareStrings) } }),
+  typedOperators(compareStrings),
+  MINGO_OPERATORS,
+);
 const collated = new WeakMap<Collation, Context>();
 
 /** The operators for the simple collation (none given) or for `collation`. */
@@ -58,7 +63,7 @@ export function mingoContext(collation?: Collation): Context {
       query: collatedQueryOperators(collation),
       expression: collatedExpressionOperators(collation),
     });
-    context = Context.from(overrides, MINGO_OPERATORS);
+    context = Context.from(overrides, typedOperators(collation.compare), MINGO_OPERATORS);
     collated.set(collation, context);
   }
   return context;

@@ -4,7 +4,7 @@
 import { Aggregator } from 'mingo/aggregator';
 import type { Collation } from '../bson/collation.js';
 import { keyString } from '../bson/index-key.js';
-import { fromMatchValue, toMatchDocument, toMatchValue } from '../bson/match-view.js';
+import { fromMatchValue, originOf, toMatchDocument, toMatchValue } from '../bson/match-view.js';
 import { decodeDocument } from '../bson/decode.js';
 import { typeAlias, typeOf, type BsonDoc, type BsonValue } from '../bson/values.js';
 import { CommandError } from '../errors.js';
@@ -203,7 +203,8 @@ export function compilePipeline(
     return output.map((doc) => {
       const original = originals.get(doc);
       if (original) return original;
-      const typed = fromMatchValue(doc, byId(doc));
+      // A document with an origin (bson/match-view.ts) is compared with it; others with the input of their _id.
+      const typed = fromMatchValue(doc, originOf(doc) ? undefined : byId(doc));
       if (!(typed instanceof Map))
         throw new CommandError('BadValue', `aggregation stage produced a ${typeAlias[typeOf(typed)]}, not a document`);
       return typed;

@@ -1,10 +1,11 @@
 // find projections. Plain inclusion and exclusion are applied to the typed document, so the fields
 // returned keep their exact types; projections with operators go through mingo.
-import { Query } from 'mingo';
+import { Query } from 'mingo/query';
 import { fromMatchValue, toMatchDocument } from '../bson/match-view.js';
 import type { BsonDoc, BsonValue } from '../bson/values.js';
 import { numberOption } from '../storage/writer.js';
 import { CommandError } from '../errors.js';
+import { mingoContext } from './mingo-context.js';
 
 type Mode = 'include' | 'exclude';
 
@@ -110,7 +111,8 @@ function excludeValue(value: BsonValue, paths: string[][]): BsonValue {
 function projectWithMingo(doc: BsonDoc, projection: BsonDoc, filter?: BsonDoc): BsonDoc {
   let result: unknown;
   try {
-    const query = new Query(filter ? toMatchDocument(filter) : {});
+    // The sandbox's operators, so that expressions ($type, $bsonSize, ...) answer as in aggregation.
+    const query = new Query(filter ? toMatchDocument(filter) : {}, { context: mingoContext() });
     result = query.find([toMatchDocument(doc)], toMatchDocument(projection)).next();
   } catch (error) {
     throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));

@@ -43,8 +43,8 @@ export function collectionStats(collection: Collection, scale = 1): BsonDoc {
     ['size', scaled(collection.dataSize)],
     ['count', reported(collection.count)],
   ]);
-  stats.set('numOrphanDocs', new Int32(0));
   if (collection.count > 0) stats.set('avgObjSize', reported(Math.trunc(collection.dataSize / collection.count)));
+  stats.set('numOrphanDocs', new Int32(0));
   stats.set('storageSize', scaled(storageSize));
   stats.set('freeStorageSize', new Int32(0));
   stats.set('capped', collection.isCapped);
@@ -53,10 +53,12 @@ export function collectionStats(collection: Collection, scale = 1): BsonDoc {
     stats.set('maxSize', scaled(numberOption(collection.options.get('size')) ?? 0));
   }
   stats.set('nindexes', new Int32(indexSizes.length));
+  // mongod fills indexDetails with its storage engine's statistics of each index; the sandbox has none.
+  stats.set('indexDetails', new Map());
   stats.set('indexBuilds', []);
   stats.set('totalIndexSize', scaled(totalIndexSize));
-  stats.set('totalSize', scaled(storageSize + totalIndexSize));
   stats.set('indexSizes', new Map(indexSizes.map(([name, size]) => [name, scaled(size)])));
+  stats.set('totalSize', scaled(storageSize + totalIndexSize));
   stats.set('scaleFactor', new Int32(divisor));
   return stats;
 }

@@ -13,17 +13,23 @@ function without(doc: BsonDoc, field: string): BsonDoc {
 }
 
 /**
- * A collection's create: o = {create, ...options, idIndex}; a view's: o = {create, viewOn, pipeline,
- * collation?}, logged with system.views (`uiOf`) as the collection, as mongod's view events are.
+ * A collection's create: o = {create, ...options, idIndex}. A view's create logs no command, as in
+ * mongod: its insert into system.views is the entry (commands/view-definitions.ts).
  */
-export function logCreate(writer: Writer, created: Collection, ctx: WriteContext, uiOf: Collection = created): void {
+export function logCreate(writer: Writer, created: Collection, ctx: WriteContext): void {
   const o: BsonDoc = new Map<string, BsonValue>([['create', created.name], ...created.options]);
-  const idIndex = created.isView ? undefined : created.indexes.get('_id_')?.spec;
+  const idIndex = created.indexes.get('_id_')?.spec;
   if (idIndex) o.set('idIndex', idIndex);
-  writer.logCommand(created.db, o, ctx, { operationType: 'create', fields: describedBy(without(o, 'create')) }, uiOf);
+  writer.logCommand(
+    created.db,
+    o,
+    ctx,
+    { operationType: 'create', fields: describedBy(without(o, 'create')) },
+    created,
+  );
 }
 
-/** o = {drop: name}; a view's drop is logged with system.views (`uiOf`) as the collection. */
+/** o = {drop: name}, with the dropped collection (`uiOf`) as the entry's collection. */
 export function logDrop(writer: Writer, db: string, name: string, ctx: WriteContext, uiOf?: Collection): void {
   writer.logCommand(db, new Map([['drop', name]]), ctx, { operationType: 'drop', fields: new Map() }, uiOf);
 }
@@ -136,10 +142,4 @@ export function logCollMod(
   const fields = describedBy(without(o, 'collMod'));
   fields.set('stateBeforeChange', stateBeforeChange);
   writer.logCommand(collection.db, o, ctx, { operationType: 'modify', fields }, collection, o2);
-}
-
-/** A view's collMod: its new definition, logged with system.views as the collection. */
-export function logViewModify(writer: Writer, view: Collection, systemViews: Collection, ctx: WriteContext): void {
-  const o: BsonDoc = new Map<string, BsonValue>([['collMod', view.name], ...view.options]);
-  writer.logCommand(view.db, o, ctx, { operationType: 'modify', fields: describedBy(view.options) }, systemViews);
 }

@@ -64,7 +64,7 @@ export class Writer {
 
   /**
    * Creates a collection or view (the caller checked the name is free) and, for a collection, records
-   * its create event; a view's event is recorded by the caller, as it carries system.views' UUID.
+   * its create event; a view's event is the caller's write of its definition to system.views.
    * `idIndex` replaces the default _id index spec (a collection with a collation gives it that collation).
    */
   createCollection(db: string, name: string, options: BsonDoc, ctx: WriteContext, idIndex?: BsonDoc): Collection {

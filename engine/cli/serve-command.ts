@@ -91,9 +91,6 @@ async function loadConfig(command: Command): Promise<ServeConfig> {
 }
 
 async function serve(config: ServeConfig): Promise<void> {
-  // The engine's logger reads FERRY_LOG_LEVEL in its worker; set it to the level resolved here, so a
-  // --log-level flag wins over the environment there too.
-  process.env.FERRY_LOG_LEVEL = config.logLevel;
   const log = createServerLog({ level: config.logLevel, json: config.logJson });
   const stack: (() => Promise<void>)[] = [];
   const unwind = async (): Promise<void> => {
@@ -107,7 +104,15 @@ async function serve(config: ServeConfig): Promise<void> {
       stack.push(() => demo.stop());
       ({ sourceUri: source, targetUri: target } = demo);
     }
-    const host = await EngineHost.start({ metadataDb: config.metadataDb, logLevel: config.logLevel });
+    // The engine's lines are printed by the server log, in its format (readable or JSON), not by the worker.
+    const host = await EngineHost.start({
+      metadataDb: config.metadataDb,
+      logLevel: config.logLevel,
+      logOutput: 'none',
+    });
+    host.subscribe((event) => {
+      if (event.type === 'log') log.printEngineRecord(event.record);
+    });
     stack.push(() => host.close());
     await connect(host, log, source, target, config.resetState);
     const token = config.auth ? await loadOrCreateToken(ferryConfigDir()) : undefined;

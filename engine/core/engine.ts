@@ -1,6 +1,8 @@
 // The engine: the FerryApi commands (engine/protocol.ts) on top of the state machine (state.ts).
-// Every command asks decide() first; the work itself is done by a Run (run.ts: clone, replication),
-// finalize.ts, preflight.ts and the checkpoint and heartbeat on the target.
+// Every command asks decide() first; the work itself is done elsewhere: run-start.ts (options,
+// preflight, the first checkpoint), a Run (run.ts: clone, replication), the Finalizer (finalizer.ts),
+// the checkpoint and heartbeat on the target, and the StatusMonitor (status-monitor.ts) for what the
+// status ticks show.
 //
 // Lifetime of a migration, as the engine sees it:
 // - setConnection for both sides: the engine looks for a checkpoint on the target and, if there is
@@ -17,7 +19,6 @@ import {
   connectionSettingsSchema,
   finalizeOptionsSchema,
   resumeOptionsSchema,
-  startOptionsSchema,
   type ConnectionReport,
   type ConnectionSettings,
   type DatabaseInfo,
@@ -35,21 +36,23 @@ import {
 import { createCatalog } from './catalog.js';
 import { Clients } from './clients.js';
 import { CheckpointStore, continuableCheckpoint, identityMismatch, type RunCheckpoint } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { createCloner } from './clone/cloner.js';
-import { clusterIdentity, clusterTime, connectionReport, startTime } from './connections.js';
+import { clusterIdentity, connectionReport } from './connections.js';
 import { classify, FerryError } from './errors.js';
-import { blockSourceWrites, finalizePass, releaseSourceWrites } from './finalize.js';
+import type { FinalizeOutcome } from './finalize.js';
+import { Finalizer } from './finalizer.js';
 import { defaultHeartbeatTiming, Heartbeat, type HeartbeatTiming } from './heartbeat.js';
 import { createEngineLog, type EngineLogger, type EngineLogOptions } from './log.js';
-import { EngineMetrics, zeroTotals } from './metrics.js';
-import { createNamespaceFilter } from './namespaces.js';
+import { EngineMetrics } from './metrics.js';
 import { listNamespaces } from './namespaces-listing.js';
 import type { EngineContext } from './parts.js';
-import { preflight } from './preflight.js';
 import { createReplicator } from './repl/replicator.js';
 import { Run, type RunParts } from './run.js';
+import { firstCheckpoint, invalidOptions, parseStartOptions, preflightStart, requirePassed } from './run-start.js';
 import { decide, type EngineCommand } from './state.js';
-import { initialSyncCompleted, initialSyncLagSeconds, RateWindow, statusSnapshot, type StatusFacts } from './status.js';
+import { initialSyncCompleted, statusSnapshot, type StatusFacts } from './status.js';
+import { StatusMonitor } from './status-monitor.js';
 
 export interface EngineOptions {
   /**
@@ -68,7 +71,6 @@ export interface EngineOptions {
 }
 
 const defaultParts: RunParts = { createCatalog, createCloner, createReplicator };
-const LAG_PROBE_MS = 1000;
 
 export class Engine implements FerryApi {
   readonly log: EngineLogger;
@@ -86,20 +88,15 @@ export class Engine implements FerryApi {
   private heartbeat: Heartbeat | undefined;
   /** Why start must refuse (a checkpoint of other clusters, another engine's heartbeat). */
   private blocked: FerryError | undefined;
-  private sourceTime: StatusFacts['sourceClusterTime'];
   private initialSyncNoticed = false;
-  private finalizing: Promise<void> | undefined;
-  private sourceWritesBlocked = false;
   private closed = false;
 
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private commands: Promise<unknown> = Promise.resolve();
-  private checkpointWrites: Promise<void> = Promise.resolve();
-  private readonly eventsRate = new RateWindow();
-  private readonly copyRate = new RateWindow();
+  private readonly checkpoints: CheckpointWriter;
+  private readonly finalizer: Finalizer;
+  private readonly monitor = new StatusMonitor(this.metrics);
   private readonly timers: NodeJS.Timeout[] = [];
-  private lastLagProbe = 0;
-  private lastCheckpoint = 0;
 
   constructor(options: EngineOptions = {}) {
     this.instanceId = options.instanceId ?? randomUUID();
@@ -110,6 +107,11 @@ export class Engine implements FerryApi {
     this.heartbeatTiming = { ...defaultHeartbeatTiming, ...options.heartbeat };
     this.log = createEngineLog(options.log);
     this.log.onRecord((record) => this.emit({ type: 'log', record }));
+    this.checkpoints = new CheckpointWriter(this.log);
+    this.finalizer = new Finalizer(this.log, {
+      finished: (run, outcome) => this.finalized(run, outcome),
+      failed: (run, error) => this.fail(run, error),
+    });
     const tick = setInterval(() => this.tick(), this.statusIntervalMs);
     tick.unref();
     this.timers.push(tick);
@@ -127,7 +129,7 @@ export class Engine implements FerryApi {
     return this.exclusive(async () => {
       this.check({ type: 'setConnection' });
       const parsed = connectionSettingsSchema.safeParse(settings);
-      if (!parsed.success) throw invalidInput(parsed.error.issues.map((issue) => issue.message).join('; '));
+      if (!parsed.success) throw invalidOptions(parsed.error.issues.map((issue) => issue.message).join('; '));
       await this.clients.set(side, parsed.data);
       if (this.state === 'idle' && this.clients.has('source') && this.clients.has('target')) await this.recover();
     });
@@ -169,34 +171,12 @@ export class Engine implements FerryApi {
       this.check({ type: 'start' });
       if (this.blocked) throw this.blocked;
       const options = parseStartOptions(input);
-      const report = await this.runPreflight(options);
-      const failed = report.checks.filter((check) => check.status === 'fail');
-      if (failed.length > 0) {
-        throw new FerryError({
-          code: 'PREFLIGHT_FAILED',
-          message: `preflight failed: ${failed.map((check) => `${check.title}: ${check.message}`).join('; ')}`,
-          remedy: failed[0].remedy ?? 'Fix what the preflight checks report, then start again.',
-        });
-      }
+      requirePassed(await this.runPreflight(options));
       const [source, target] = await this.clients.both();
       this.metadataDb = options.metadataDb;
       await this.acquireHeartbeat(target, options.metadataDb);
-      // T0 before anything is listed: every write the clone may miss comes after it.
-      const checkpoint: RunCheckpoint = {
-        runId: randomUUID(),
-        source: await clusterIdentity(source),
-        target: await clusterIdentity(target),
-        state: 'running',
-        options,
-        startTime: await startTime(source),
-        clone: { segments: [], preparedNamespaces: [], fullyPlannedNamespaces: [] },
-        cloneCompleted: false,
-        catalog: { originalIndexes: {} },
-        replicationStarted: false,
-        totals: zeroTotals,
-        updatedAt: new Date(),
-      };
-      this.resetCounters();
+      const checkpoint = await firstCheckpoint(source, target, options);
+      this.monitor.reset();
       this.run = this.buildRun(checkpoint, source, target, true);
       this.initialSyncNoticed = false;
       this.log.info('migration started', {
@@ -242,15 +222,11 @@ export class Engine implements FerryApi {
     return this.exclusive(async () => {
       const options = finalizeOptionsSchema.parse(input);
       this.check({ type: 'finalize' });
-      if (this.finalizing) return; // sent again while its pass runs
+      if (this.finalizer.passRunning) return; // sent again while its pass runs
       const run = this.requireRun();
-      if (options.blockSourceWrites) {
-        await blockSourceWrites(run.ctx.source, this.log);
-        this.sourceWritesBlocked = true;
-      }
-      run.finalization = { options, startedAt: new Date().toISOString(), unsuccessfulIndexes: [] };
+      await this.finalizer.begin(run, options);
       await this.transition({ type: 'finalize' });
-      this.startFinalizePass(run);
+      this.finalizer.startPass(run);
     });
   }
 
@@ -260,11 +236,9 @@ export class Engine implements FerryApi {
       const target = await this.clients.get('target');
       const store = new CheckpointStore(target, this.metadataDb);
       const saved = this.run ? undefined : await store.read().catch(() => undefined);
-      const finalization = this.run?.finalization ?? saved?.finalization;
-      // A finalize stopped half way may have left the source read-only.
-      if (finalization?.options.blockSourceWrites && finalization.completedAt === undefined) {
-        await releaseSourceWrites(await this.clients.get('source'), this.log);
-      }
+      await this.finalizer.releaseInterrupted(this.run?.finalization ?? saved?.finalization, () =>
+        this.clients.get('source'),
+      );
       const heartbeat =
         this.heartbeat ?? new Heartbeat(target, this.metadataDb, this.instanceId, this.log, this.heartbeatTiming);
       await heartbeat.acquire(); // refuses while another engine is alive
@@ -273,7 +247,7 @@ export class Engine implements FerryApi {
       await store.remove();
       this.run = undefined;
       this.blocked = undefined;
-      this.resetCounters();
+      this.monitor.reset();
       await this.setState('idle');
       this.log.info('migration reset: checkpoint and heartbeat removed; the target data is unchanged');
     });
@@ -293,9 +267,9 @@ export class Engine implements FerryApi {
       run.detach();
       await run.stop();
     }
-    await this.finalizing?.catch(() => undefined);
+    await this.finalizer.settled();
     if (run) await this.saveCheckpoint();
-    await this.checkpointWrites;
+    await this.checkpoints.flushed();
     await this.heartbeat?.release();
     await this.clients.close();
   }
@@ -344,46 +318,15 @@ export class Engine implements FerryApi {
     await this.transition({ type: 'fail', error: info });
   }
 
-  private startFinalizePass(run: Run): void {
-    const replicationRunning = run.replicating;
-    run.detach();
-    this.finalizing = (async () => {
-      try {
-        const outcome = await finalizePass({
-          source: run.ctx.source,
-          target: run.ctx.target,
-          replicator: run.replicator,
-          catalog: run.catalog,
-          log: this.log,
-          resumePoint: run.resumePoint,
-          replicationRunning,
-          sourceWritesBlocked: this.sourceWritesBlocked,
-          listSource: () => run.catalog.listSource(),
-        });
-        await this.releaseWriteBlock(run);
-        if (run.finalization) {
-          Object.assign(run.finalization, outcome, { completedAt: new Date().toISOString() });
-        }
-        await this.transition({ type: 'finalizeDone' });
-        await this.heartbeat?.release();
-        this.heartbeat = undefined;
-        this.log.info('migration finalized', {
-          unsuccessfulIndexes: outcome.unsuccessfulIndexes.length,
-          countMismatches: outcome.countMismatches.length,
-        });
-      } catch (error) {
-        await this.releaseWriteBlock(run).catch(() => undefined);
-        await this.fail(run, error);
-      } finally {
-        this.finalizing = undefined;
-      }
-    })();
-  }
-
-  private async releaseWriteBlock(run: Run): Promise<void> {
-    if (!this.sourceWritesBlocked) return;
-    await releaseSourceWrites(run.ctx.source, this.log);
-    this.sourceWritesBlocked = false;
+  /** The finalize pass is done (the Finalizer has recorded its outcome on the run). */
+  private async finalized(run: Run, outcome: FinalizeOutcome): Promise<void> {
+    await this.transition({ type: 'finalizeDone' });
+    await this.heartbeat?.release();
+    this.heartbeat = undefined;
+    this.log.info('migration finalized', {
+      unsuccessfulIndexes: outcome.unsuccessfulIndexes.length,
+      countMismatches: outcome.countMismatches.length,
+    });
   }
 
   /** A checkpoint on the target for these clusters: take its run back as it was saved. */
@@ -400,11 +343,8 @@ export class Engine implements FerryApi {
       this.blocked = FerryError.from(error);
       throw error;
     }
-    this.resetCounters();
+    this.monitor.reset();
     this.metrics.restore(checkpoint.totals);
-    // A finalize interrupted with the source read-only: its pass blocks again and releases at the end.
-    this.sourceWritesBlocked =
-      checkpoint.state === 'finalizing' && checkpoint.finalization?.options.blockSourceWrites === true;
     const run = this.buildRun(checkpoint, source, target);
     this.run = run;
     this.initialSyncNoticed = initialSyncCompleted({
@@ -422,10 +362,7 @@ export class Engine implements FerryApi {
       cloneCompleted: checkpoint.cloneCompleted,
     });
     if (this.state === 'running') this.execute(run);
-    if (this.state === 'finalizing') {
-      if (this.sourceWritesBlocked) await blockSourceWrites(source, this.log);
-      this.startFinalizePass(run);
-    }
+    if (this.state === 'finalizing') await this.finalizer.resume(run);
   }
 
   private buildRun(checkpoint: RunCheckpoint, source: MongoClient, target: MongoClient, fresh = false): Run {
@@ -451,30 +388,14 @@ export class Engine implements FerryApi {
 
   private async runPreflight(options: StartOptions): Promise<PreflightReport> {
     const [source, target] = await this.clients.both();
-    const filter = createNamespaceFilter({
-      include: options.includeNamespaces,
-      exclude: options.excludeNamespaces,
-      metadataDb: options.metadataDb,
-    });
-    const ctx: EngineContext = {
-      source,
-      target,
-      filter,
-      metadataDb: options.metadataDb,
-      clone: options.clone,
-      repl: options.repl,
-      log: this.log,
-      counters: this.metrics,
-    };
-    return preflight({
+    return preflightStart(options, {
       source,
       target,
       sourceUri: this.clients.settings('source').uri,
       targetUri: this.clients.settings('target').uri,
-      sourceIdentity: await clusterIdentity(source),
-      targetIdentity: await clusterIdentity(target),
-      options,
-      collections: await this.parts.createCatalog(ctx).listSource(),
+      log: this.log,
+      counters: this.metrics,
+      createCatalog: this.parts.createCatalog,
     });
   }
 
@@ -514,36 +435,17 @@ export class Engine implements FerryApi {
   /** Writes the checkpoint now (queued behind a write in progress); failures are logged, not thrown. */
   private saveCheckpoint(): Promise<void> {
     const run = this.run;
-    if (!run) return this.checkpointWrites;
+    if (!run) return this.checkpoints.flushed();
     const snapshot = run.checkpoint(this.state, this.metrics.totals());
-    this.lastCheckpoint = Date.now();
-    this.checkpointWrites = this.checkpointWrites.then(() =>
-      new CheckpointStore(run.ctx.target, run.options.metadataDb).write(snapshot).catch((error: unknown) => {
-        this.log.warn('checkpoint not saved; trying again shortly', { error: classify(error).message });
-      }),
-    );
-    return this.checkpointWrites;
+    return this.checkpoints.save(run.ctx.target, run.options.metadataDb, snapshot);
   }
 
   private tick(): void {
-    const now = Date.now();
-    const totals = this.metrics.totals();
-    this.eventsRate.sample(totals.eventsApplied, now);
-    this.copyRate.sample(totals.clonedBytes, now);
     const active = this.state === 'running' || this.state === 'finalizing';
-    if (active && this.run && now - this.lastLagProbe >= LAG_PROBE_MS) {
-      this.lastLagProbe = now;
-      const run = this.run;
-      void clusterTime(run.ctx.source).then(
-        (time) => (this.sourceTime = { t: time.t, i: time.i }),
-        () => undefined,
-      );
-    }
-    if (active && now - this.lastCheckpoint >= this.checkpointIntervalMs) void this.saveCheckpoint();
+    this.monitor.sample(active ? this.run : undefined);
+    if (active && Date.now() - this.checkpoints.lastQueuedAt >= this.checkpointIntervalMs) void this.saveCheckpoint();
     const facts = this.facts();
-    const status = statusSnapshot(facts);
-    this.metrics.setLag(status.lagSeconds, initialSyncLagSeconds(facts));
-    this.metrics.setEstimatedCloneBytes(status.initialSync.estimatedCloneSizeBytes);
+    const status = this.monitor.publish(facts);
     this.noticeInitialSync(facts);
     this.emit({ type: 'status', status });
   }
@@ -564,21 +466,7 @@ export class Engine implements FerryApi {
   }
 
   private facts(): StatusFacts {
-    const run = this.run;
-    const facts: StatusFacts = {
-      state: this.state,
-      cloneCompleted: run?.cloneCompleted ?? false,
-      replicationStarted: run?.replicationStarted ?? false,
-      totals: this.metrics.totals(),
-      collections: run?.collections() ?? [],
-      eventsPerSecond: this.eventsRate.perSecond(),
-      copyBytesPerSecond: this.copyRate.perSecond(),
-      now: new Date(),
-    };
-    if (this.sourceTime) facts.sourceClusterTime = this.sourceTime;
-    if (this.blocked) facts.error = this.blocked.toInfo();
-    if (run) Object.assign(facts, run.statusFacts());
-    return facts;
+    return this.monitor.facts(this.state, this.run, this.blocked);
   }
 
   private emit(event: EngineEvent): void {
@@ -589,13 +477,6 @@ export class Engine implements FerryApi {
         // A failing listener must not stop the engine or the other listeners.
       }
     }
-  }
-
-  private resetCounters(): void {
-    this.metrics.reset();
-    this.eventsRate.reset();
-    this.copyRate.reset();
-    this.sourceTime = undefined;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -621,17 +502,6 @@ export class Engine implements FerryApi {
     if (!this.run) throw invalidState('no migration has been started');
     return this.run;
   }
-}
-
-function parseStartOptions(input: StartOptionsInput): StartOptions {
-  const parsed = startOptionsSchema.safeParse(input);
-  if (!parsed.success)
-    throw invalidInput(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-  return parsed.data;
-}
-
-function invalidInput(message: string): FerryError {
-  return new FerryError({ code: 'INVALID_OPTIONS', message, remedy: 'Correct the options and try again.' });
 }
 
 function invalidState(message: string): FerryError {

@@ -1,21 +1,28 @@
 // The engine's log: pino for the process output (JSON lines, a collector can ship them) and a feed of
-// LogRecords for the UI. Every message and field passes through redaction first, so a connection
-// string that found its way into an error message never reaches a log with its password. Fields are
-// reduced to JSON values, because records cross a worker boundary by structured clone and end up in
-// JSON logs: a BSON Timestamp is shown as its "T.I" form, an Error as its redacted message.
+// LogRecords for the UI. A host that prints the records itself (`ferry serve`, in its own format)
+// turns the pino output off and keeps the feed. The level is the host's to decide: the engine reads
+// no environment, so a server's order (flags, environment, file, defaults) is the only one.
+// Every message and field passes through redaction first, so a connection string that found its way
+// into an error message never reaches a log with its password. Fields are reduced to JSON values,
+// because records cross a worker boundary by structured clone and end up in JSON logs: a BSON
+// Timestamp is shown as its "T.I" form, an Error as its redacted message.
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogRecord } from '../protocol.js';
 import { redactUris } from './errors.js';
 import type { EngineLog } from './parts.js';
 
 export type LogLevel = LogRecord['level'];
+/** Where the engine's own lines go: pino JSON lines on standard output, or nowhere (listeners only). */
+export type LogOutput = 'stdout' | 'none';
 
 const levelRank: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 export interface EngineLogOptions {
-  /** The lowest level written and fed to listeners; `info` unless set (env FERRY_LOG_LEVEL overrides). */
+  /** The lowest level written and fed to listeners; `info` unless set. */
   level?: LogLevel | 'silent';
-  /** Where pino writes; standard output unless set. */
+  /** `stdout` unless set; with `none` records reach only the listeners. */
+  output?: LogOutput;
+  /** Where pino writes instead of standard output (tests). */
   destination?: DestinationStream;
 }
 
@@ -25,11 +32,14 @@ export interface EngineLogger extends EngineLog {
 }
 
 export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
-  const level = levelFrom(process.env.FERRY_LOG_LEVEL) ?? options.level ?? 'info';
-  const logger: Logger = pino(
-    { level, base: { name: 'ferry' }, timestamp: pino.stdTimeFunctions.isoTime },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+  const level = options.level ?? 'info';
+  const logger: Logger | undefined =
+    options.output === 'none'
+      ? undefined
+      : pino(
+          { level, base: { name: 'ferry' }, timestamp: pino.stdTimeFunctions.isoTime },
+          options.destination ?? pino.destination({ dest: 1, sync: false }),
+        );
   const listeners = new Set<(record: LogRecord) => void>();
   const threshold = level === 'silent' ? Infinity : levelRank[level];
 
@@ -37,7 +47,7 @@ export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
     if (levelRank[recordLevel] < threshold) return;
     const record: LogRecord = { level: recordLevel, message: redactUris(message), at: new Date().toISOString() };
     if (fields !== undefined) record.fields = jsonFields(fields);
-    logger[recordLevel](record.fields ?? {}, record.message);
+    logger?.[recordLevel](record.fields ?? {}, record.message);
     for (const listener of listeners) listener(record);
   };
 
@@ -51,10 +61,6 @@ export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
       return () => listeners.delete(listener);
     },
   };
-}
-
-function levelFrom(value: string | undefined): LogLevel | 'silent' | undefined {
-  return value === 'silent' || (value !== undefined && value in levelRank) ? (value as LogLevel | 'silent') : undefined;
 }
 
 function jsonFields(fields: Record<string, unknown>): Record<string, unknown> {

@@ -38,10 +38,24 @@ export class EngineMetrics implements EngineCounters {
     'Documents inserted by the clone',
   );
   private readonly insertBytes = this.counter('ferry_clone_insert_bytes_total', 'Bytes inserted by the clone');
+  private readonly readBatchSeconds = this.gauge(
+    'ferry_clone_read_batch_duration_seconds',
+    'Duration of the latest clone batch read from the source',
+  );
+  private readonly insertBatchSeconds = this.gauge(
+    'ferry_clone_insert_batch_duration_seconds',
+    'Duration of the latest clone batch insert on the target',
+  );
   private readonly queueDepthGauge = new Gauge({
     name: 'ferry_repl_queue_depth',
     help: 'Events waiting: the reader queue (events) and each applier queue (worker-N)',
     labelNames: ['queue'],
+    registers: [this.registry],
+  });
+  private readonly workerEventsAppliedTotal = new Counter({
+    name: 'ferry_repl_worker_events_applied_total',
+    help: 'Change events applied to the target by each applier',
+    labelNames: ['worker'],
     registers: [this.registry],
   });
   private readonly flushOps = new Histogram({
@@ -86,7 +100,10 @@ export class EngineMetrics implements EngineCounters {
       this.readBytes,
       this.insertDocuments,
       this.insertBytes,
+      this.readBatchSeconds,
+      this.insertBatchSeconds,
       this.queueDepthGauge,
+      this.workerEventsAppliedTotal,
       this.flushOps,
       this.flushSeconds,
     ]) {
@@ -113,6 +130,14 @@ export class EngineMetrics implements EngineCounters {
     this.copiedBytes.set(this.totalsNow.clonedBytes);
   }
 
+  cloneReadBatchDuration(seconds: number): void {
+    this.readBatchSeconds.set(seconds);
+  }
+
+  cloneInsertBatchDuration(seconds: number): void {
+    this.insertBatchSeconds.set(seconds);
+  }
+
   eventsRead(count: number): void {
     this.eventsReadTotal.inc(count);
     this.totalsNow.eventsRead += count;
@@ -121,6 +146,10 @@ export class EngineMetrics implements EngineCounters {
   eventsApplied(count: number): void {
     this.eventsAppliedTotal.inc(count);
     this.totalsNow.eventsApplied += count;
+  }
+
+  workerEventsApplied(worker: number, events: number): void {
+    this.workerEventsAppliedTotal.inc({ worker: String(worker) }, events);
   }
 
   flush(worker: number, ops: number, seconds: number): void {

@@ -18,8 +18,14 @@ export interface EngineLog {
 export interface EngineCounters {
   cloneReadDocuments(count: number, bytes: number): void;
   cloneInsertedDocuments(count: number, bytes: number): void;
+  /** How long the clone's latest batch took to read from the source (the cursor, not the wait for an insert slot). */
+  cloneReadBatchDuration(seconds: number): void;
+  /** How long the target took to insert the clone's latest batch. */
+  cloneInsertBatchDuration(seconds: number): void;
   eventsRead(count: number): void;
   eventsApplied(count: number): void;
+  /** The events of a batch applier `worker` has committed (its share of eventsApplied). */
+  workerEventsApplied(worker: number, events: number): void;
   flush(worker: number, ops: number, seconds: number): void;
   queueDepth(name: 'events' | `worker-${number}`, depth: number): void;
 }

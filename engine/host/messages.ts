@@ -2,7 +2,7 @@
 // one of the host's own: metrics, close) with its arguments, responses carry the command's answer,
 // and events are the engine's EngineEvents. All of it is plain data, as structured clone requires.
 import type { EngineEvent, FerryCommand } from '../protocol.js';
-import type { LogLevel } from '../core/log.js';
+import type { LogLevel, LogOutput } from '../core/log.js';
 import type { HeartbeatTiming } from '../core/heartbeat.js';
 
 export const hostCommands = ['metrics', 'close'] as const;
@@ -24,6 +24,12 @@ export interface WorkerSettings {
   instanceId: string;
   metadataDb?: string;
   logLevel?: LogLevel | 'silent';
+  /**
+   * `stdout` (the default): the worker writes its own pino JSON lines. `none`: it writes nothing and
+   * its records reach the host's listeners only (EngineEvent `log`), for a host that prints them in
+   * its own format.
+   */
+  logOutput?: LogOutput;
   checkpointIntervalMs?: number;
   statusIntervalMs?: number;
   heartbeat?: Partial<HeartbeatTiming>;

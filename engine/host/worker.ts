@@ -4,16 +4,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ConnectionSettings, FinalizeOptions, ResumeOptions, Side, StartOptionsInput } from '../protocol.js';
 import { Engine } from '../core/engine.js';
+import type { EngineLogOptions } from '../core/log.js';
 import type { HostRequest, WorkerData, WorkerMessage } from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('engine/host/worker.ts runs only as a worker thread (see engine-host.ts)');
 
 const { settings } = workerData as WorkerData;
+const log: EngineLogOptions = {};
+if (settings.logLevel !== undefined) log.level = settings.logLevel;
+if (settings.logOutput !== undefined) log.output = settings.logOutput;
 const engine = new Engine({
   instanceId: settings.instanceId,
+  log,
   ...(settings.metadataDb !== undefined ? { metadataDb: settings.metadataDb } : {}),
-  ...(settings.logLevel !== undefined ? { log: { level: settings.logLevel } } : {}),
   ...(settings.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: settings.checkpointIntervalMs } : {}),
   ...(settings.statusIntervalMs !== undefined ? { statusIntervalMs: settings.statusIntervalMs } : {}),
   ...(settings.heartbeat !== undefined ? { heartbeat: settings.heartbeat } : {}),

@@ -15,6 +15,9 @@ const renamed: Record<string, string> = {
   ferry_clone_insert_bytes_total: 'copy_insert_size_bytes_total',
   ferry_clone_read_documents_total: 'copy_read_document_total',
   ferry_clone_insert_documents_total: 'copy_insert_document_total',
+  ferry_clone_read_batch_duration_seconds: 'copy_read_batch_duration_seconds',
+  ferry_clone_insert_batch_duration_seconds: 'copy_insert_batch_duration_seconds',
+  ferry_repl_worker_events_applied_total: 'repl_worker_events_applied_total',
   ferry_repl_flush_ops: 'repl_worker_flush_batch_size',
   ferry_repl_flush_duration_seconds: 'repl_worker_flush_duration_seconds',
 };

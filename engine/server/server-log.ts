@@ -2,6 +2,8 @@
 // log-format.ts, on standard output only (Ferry writes no log file; redirect or use the service
 // manager's journal to keep one). Every record also reaches listeners (the recent-log buffer and the
 // UI's event stream). Messages and string fields are redacted first: no password reaches a log.
+// Records logged elsewhere (the engine, whose worker then writes nothing itself) are printed here too,
+// so standard output has one format throughout.
 import pino, { type DestinationStream } from 'pino';
 import type { LogRecord } from '../protocol.js';
 import { formatLogLine } from './log-format.js';
@@ -16,6 +18,11 @@ export interface ServerLog {
   error(message: string, fields?: Record<string, unknown>): void;
   /** Feeds every record at or above the level to `listener`; returns the unsubscribe function. */
   onRecord(listener: (record: LogRecord) => void): () => void;
+  /**
+   * Prints an engine record (EngineEvent `log`) in this log's format, named `ferry` and with its own
+   * time, as the engine's own lines were. Listeners are not fed: they get it from the engine.
+   */
+  printEngineRecord(record: LogRecord): void;
 }
 
 export interface ServerLogOptions {
@@ -39,6 +46,13 @@ export function createServerLog(options: ServerLogOptions): ServerLog {
   );
   const threshold = options.level === 'silent' ? Infinity : levelRank[options.level];
   const listeners = new Set<(record: LogRecord) => void>();
+  // Engine lines carry the time the engine logged them (set just before each call), not the time
+  // they crossed from the worker.
+  let engineTime = '';
+  const engineLogger = pino(
+    { level: options.level, base: { name: 'ferry' }, timestamp: () => `,"time":${JSON.stringify(engineTime)}` },
+    destination,
+  );
 
   const write = (level: LogRecord['level'], message: string, fields?: Record<string, unknown>): void => {
     if (levelRank[level] < threshold) return;
@@ -56,6 +70,12 @@ export function createServerLog(options: ServerLogOptions): ServerLog {
     onRecord(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    printEngineRecord(record) {
+      if (levelRank[record.level] < threshold) return;
+      engineTime = record.at;
+      const fields = record.fields === undefined ? {} : redactFields(record.fields);
+      engineLogger[record.level](fields, redactUris(record.message));
     },
   };
 }

@@ -7,6 +7,7 @@ import { MongoClient, type Document, type Timestamp } from 'mongodb';
 import { expect } from 'vitest';
 import type { FerryApi, Result, StatusSnapshot } from '../../engine/protocol.js';
 import { Engine, type EngineOptions } from '../../engine/core/engine.js';
+import type { LogLevel } from '../../engine/core/log.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../engine/sandbox/index.js';
 import { expectClustersIdentical } from '../support/compare-clusters.js';
 import { uniqueDbName } from '../support/server-under-test.js';
@@ -55,13 +56,21 @@ export function testNames(prefix: string): { db: string; metadataDb: string } {
   return { db: uniqueDbName(prefix), metadataDb: uniqueDbName('meta') };
 }
 
-/** Fast timings so tests wait seconds, not minutes; the log stays quiet unless FERRY_LOG_LEVEL says otherwise. */
+/**
+ * Fast timings so tests wait seconds, not minutes; the log stays quiet unless FERRY_LOG_LEVEL asks
+ * for it (read here: the engine takes its level from its options only).
+ */
 export const testEngineOptions = {
-  log: { level: 'silent' as const },
+  log: { level: testLogLevel() },
   checkpointIntervalMs: 250,
   statusIntervalMs: 100,
   heartbeat: { intervalMs: 250, staleMs: 2000 },
 };
+
+function testLogLevel(): LogLevel | 'silent' {
+  const level = process.env.FERRY_LOG_LEVEL;
+  return level === 'debug' || level === 'info' || level === 'warn' || level === 'error' ? level : 'silent';
+}
 
 export function newEngine(metadataDb: string, options: EngineOptions = {}): Engine {
   return new Engine({ ...testEngineOptions, metadataDb, ...options });

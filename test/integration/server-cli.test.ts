@@ -174,7 +174,9 @@ async function freePort(): Promise<string> {
 interface Served {
   child: ChildProcess;
   url: string;
+  /** Standard output and standard error, as they arrived. */
   output: () => string;
+  stdout: () => string;
   exited: Promise<number | null>;
 }
 
@@ -185,7 +187,9 @@ function serve(args: string[], env: Record<string, string>): Promise<Served> {
     env: { ...process.env, ...env },
   });
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  // 'close' rather than 'exit': by then both pipes are drained, so the output is complete.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ferry serve did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer): void => {
@@ -193,10 +197,13 @@ function serve(args: string[], env: Record<string, string>): Promise<Served> {
       const url = /Ferry is listening on (http:\/\/\S+)/.exec(output)?.[1];
       if (url) {
         clearTimeout(timer);
-        resolve({ child, url, output: () => output, exited });
+        resolve({ child, url, output: () => output, stdout: () => stdout, exited });
       }
     };
-    child.stdout.on('data', onData);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onData(chunk);
+    });
     child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
@@ -279,6 +286,60 @@ describe('ferry serve', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
   }, 240_000);
+
+  describe("prints the engine's lines itself, in the server's format and at the server's level", () => {
+    const resetLine = 'migration reset: checkpoint and heartbeat removed; the target data is unchanged';
+    /** `ferry serve --target ... --reset-state` until it listens, then SIGTERM; the engine logs the reset at info. */
+    const serveReset = async (args: string[], env: Record<string, string>): Promise<Served> => {
+      const names = testNames('cli_log');
+      const served = await serve(
+        [
+          '--target',
+          clusters.targetUri,
+          '--reset-state',
+          '--no-auth',
+          '--port',
+          '0',
+          '--metadata-db',
+          names.metadataDb,
+          ...args,
+        ],
+        { FERRY_CONFIG_DIR: join(scratch, 'log-config'), ...env },
+      );
+      // An answer first: ferry serve announces its address a moment before it handles signals.
+      expect((await fetch(new URL('/status', served.url))).status).toBe(200);
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+      return served;
+    };
+
+    it('readable lines with no JSON mixed in; --log-level beats FERRY_LOG_LEVEL', async () => {
+      const served = await serveReset(['--log-level', 'info'], { FERRY_LOG_LEVEL: 'error' });
+      const lines = served.stdout().split('\n');
+      expect(lines.find((line) => line.endsWith(resetLine))).toMatch(
+        /^\d\d:\d\d:\d\d\.\d{3} INFO {2}ferry {2}migration reset: /,
+      );
+      expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    }, 60_000);
+
+    it("JSON lines with --log-json, the engine's named ferry", async () => {
+      const served = await serveReset(['--log-json'], { FERRY_LOG_LEVEL: 'info' });
+      const records = served
+        .stdout()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records).toContainEqual(expect.objectContaining({ level: 30, name: 'ferry', msg: resetLine }));
+      expect(records).toContainEqual(expect.objectContaining({ name: 'server', msg: 'listening' }));
+    }, 60_000);
+
+    it('FERRY_LOG_LEVEL applies to the engine when no flag is given', async () => {
+      const served = await serveReset([], { FERRY_LOG_LEVEL: 'warn' });
+      expect(served.output()).toContain('Ferry is listening on');
+      expect(served.output()).not.toContain(resetLine);
+      expect(served.output()).not.toContain(' INFO ');
+    }, 60_000);
+  });
 
   it('--demo starts two sandboxes with the demo data', async () => {
     const demo = await serve(['--demo', '--no-auth', '--port', '0', '--log-level', 'warn'], {

@@ -78,8 +78,11 @@ export function testContext(
       counted.insertedDocuments += count;
       counted.insertedBytes += bytes;
     },
+    cloneReadBatchDuration: () => {},
+    cloneInsertBatchDuration: () => {},
     eventsRead: () => {},
     eventsApplied: () => {},
+    workerEventsApplied: () => {},
     flush: () => {},
     queueDepth: () => {},
   };

@@ -45,6 +45,37 @@ describe('the server log', () => {
     ]);
   });
 
+  it("prints the engine's records in the chosen format, with their own time, without feeding listeners", () => {
+    const engineRecord: LogRecord = {
+      level: 'info',
+      message: 'migration reset from mongodb://u:pw@h:1/',
+      at: '2026-01-02T03:04:05.678Z',
+      fields: { runId: 'r1', note: 'two words' },
+    };
+    const readable = collector();
+    const log = createServerLog({ level: 'info', json: false, destination: readable });
+    const fed: LogRecord[] = [];
+    log.onRecord((record) => fed.push(record));
+    log.printEngineRecord(engineRecord);
+    log.printEngineRecord({ level: 'debug', message: 'below the level', at: engineRecord.at });
+    expect(readable.lines).toEqual([
+      '03:04:05.678 INFO  ferry  migration reset from mongodb://u:****@h:1/  runId=r1 note="two words"\n',
+    ]);
+    expect(fed).toEqual([]);
+
+    const json = collector();
+    createServerLog({ level: 'info', json: true, destination: json }).printEngineRecord(engineRecord);
+    expect(json.lines).toHaveLength(1);
+    expect(JSON.parse(json.lines[0])).toEqual({
+      level: 30,
+      time: '2026-01-02T03:04:05.678Z',
+      name: 'ferry',
+      runId: 'r1',
+      note: 'two words',
+      msg: 'migration reset from mongodb://u:****@h:1/',
+    });
+  });
+
   it('formats any pino line and passes other text through', () => {
     expect(formatLogLine('{"level":50,"time":"2026-01-02T03:04:05.678Z","name":"ferry","msg":"boom","code":"X"}')).toBe(
       '03:04:05.678 ERROR ferry  boom  code=X\n',

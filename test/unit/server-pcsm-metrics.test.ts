@@ -45,6 +45,27 @@ describe("PCSM's metric names", () => {
     expect(text).not.toContain('percona_clustersync_mongodb_something');
   });
 
+  it("copies the clone's batch durations and each applier's events applied under PCSM's names", async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'ferry_clone_read_batch_duration_seconds', help: 'Read', registers: [registry] }).set(0.25);
+    new Gauge({ name: 'ferry_clone_insert_batch_duration_seconds', help: 'Insert', registers: [registry] }).set(0.5);
+    const applied = new Counter({
+      name: 'ferry_repl_worker_events_applied_total',
+      help: 'Per applier',
+      labelNames: ['worker'],
+      registers: [registry],
+    });
+    applied.inc({ worker: '0' }, 3);
+    applied.inc({ worker: '1' }, 5);
+    const lines = withPcsmNames(await registry.metrics()).split('\n');
+    expect(lines).toContain('# TYPE percona_clustersync_mongodb_copy_read_batch_duration_seconds gauge');
+    expect(lines).toContain('percona_clustersync_mongodb_copy_read_batch_duration_seconds 0.25');
+    expect(lines).toContain('percona_clustersync_mongodb_copy_insert_batch_duration_seconds 0.5');
+    expect(lines).toContain('# TYPE percona_clustersync_mongodb_repl_worker_events_applied_total counter');
+    expect(lines).toContain('percona_clustersync_mongodb_repl_worker_events_applied_total{worker="0"} 3');
+    expect(lines).toContain('percona_clustersync_mongodb_repl_worker_events_applied_total{worker="1"} 5');
+  });
+
   it('leaves an exposition without engine metrics as it is', () => {
     expect(withPcsmNames('')).toBe('');
     expect(withPcsmNames('# HELP x y\n# TYPE x gauge\nx 1\n')).toBe('# HELP x y\n# TYPE x gauge\nx 1\n');

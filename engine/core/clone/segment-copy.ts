@@ -43,6 +43,9 @@ export async function copySegment(cx: SegmentCopyContext, segment: Segment): Pro
   let failure: unknown;
   let batch: OrderedDocument[] = [];
   let bytes = 0;
+  // Reading a batch starts when the previous one has been handed over (an insert slot waited for
+  // is backpressure, not reading).
+  let readStarted = performance.now();
 
   const send = async (): Promise<void> => {
     const documents = batch;
@@ -50,9 +53,12 @@ export async function copySegment(cx: SegmentCopyContext, segment: Segment): Pro
     batch = [];
     bytes = 0;
     cx.counters.cloneReadDocuments(documents.length, size);
+    cx.counters.cloneReadBatchDuration(secondsSince(readStarted));
     const release = await cx.insertSlots.acquire();
+    const insertStarted = performance.now();
     const insert = insertBatch(cx.target, documents, { ordered: natural, log: cx.log })
       .then(({ inserted }) => {
+        cx.counters.cloneInsertBatchDuration(secondsSince(insertStarted));
         cx.counters.cloneInsertedDocuments(inserted, size);
         cx.onInserted(inserted, size);
       })
@@ -67,6 +73,7 @@ export async function copySegment(cx: SegmentCopyContext, segment: Segment): Pro
       const raw = rawBytes(item);
       if (batch.length > 0 && (bytes + raw.byteLength > cx.readBatchSizeBytes || batch.length >= MAX_BATCH_DOCUMENTS)) {
         await send();
+        readStarted = performance.now();
       }
       batch.push(decode(raw, cx.target.namespace));
       bytes += raw.byteLength;
@@ -77,6 +84,10 @@ export async function copySegment(cx: SegmentCopyContext, segment: Segment): Pro
     await Promise.all(inFlight);
   }
   if (failure !== undefined) throw failure;
+}
+
+function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000;
 }
 
 /** Decodes a document, or fails the collection naming the document and what it holds. */

@@ -112,6 +112,7 @@ export class Applier {
         this.sealed.shift();
         this.lastCommitted = batch.last;
         this.ctx.counters.flush(this.index, batch.ops, (performance.now() - started) / 1000);
+        this.ctx.counters.workerEventsApplied(this.index, batch.events);
         this.reportDepth();
         this.hooks.committed(batch.events);
         this.wakeWaiters();

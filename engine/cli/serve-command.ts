@@ -96,6 +96,9 @@ async function serve(config: ServeConfig): Promise<void> {
   const unwind = async (): Promise<void> => {
     for (const step of [...stack].reverse()) await step().catch(() => undefined);
   };
+  // Installed before anything starts, so a signal during start-up (or right after the announcement)
+  // stops what has been started instead of killing the process mid-way.
+  const stopped = stopOnSignal(log, unwind);
   try {
     let { source, target } = config;
     if (config.demo) {
@@ -136,7 +139,7 @@ async function serve(config: ServeConfig): Promise<void> {
     await unwind();
     throw error;
   }
-  await stopOnSignal(log, unwind);
+  await stopped;
 }
 
 /** Hands the connections to the engine; --reset-state clears the target's checkpoint before the source is set. */

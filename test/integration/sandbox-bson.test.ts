@@ -8,6 +8,7 @@ import {
   Decimal128,
   Double,
   type Filter,
+  UUID,
   Int32,
   Long,
   MaxKey,
@@ -245,5 +246,36 @@ describe('comparison order', () => {
       .sort({ _id: 1 })
       .toArray();
     expect(strings.map(({ _id }) => _id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('range queries over non-numeric types', () => {
+  it('splits UUID _ids into ranges that cover every document exactly once', async () => {
+    const collection = client.db(dbName).collection<AnyIdDocument>('uuids');
+    await collection.insertMany(Array.from({ length: 600 }, () => ({ _id: new UUID() })));
+    const sorted = (
+      await collection
+        .find({}, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .toArray()
+    ).map(({ _id }) => _id);
+    const bounds = [sorted[0], sorted[150], sorted[300], sorted[450]];
+    let covered = 0;
+    for (let i = 0; i < bounds.length; i++) {
+      const range = i + 1 < bounds.length ? { $gte: bounds[i], $lt: bounds[i + 1] } : { $gte: bounds[i] };
+      covered += await collection.countDocuments(byId(range));
+    }
+    expect(covered).toBe(600);
+  });
+
+  it('orders Timestamps by seconds then increment in range queries', async () => {
+    const collection = client.db(dbName).collection<{ _id: number; ts: Timestamp }>('timestamps');
+    await collection.insertMany([
+      { _id: 1, ts: new Timestamp({ t: 2, i: 1 }) },
+      { _id: 2, ts: new Timestamp({ t: 10, i: 1 }) },
+      { _id: 3, ts: new Timestamp({ t: 100, i: 2 }) },
+    ]);
+    const later = await collection.find({ ts: { $gt: new Timestamp({ t: 5, i: 0 }) } }).toArray();
+    expect(later.map(({ _id }) => _id)).toEqual([2, 3]);
   });
 });

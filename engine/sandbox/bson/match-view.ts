@@ -20,6 +20,7 @@ import {
   Long,
   RawDocument,
   RawValue,
+  Timestamp,
   type BsonDoc,
   type BsonValue,
 } from './values.js';
@@ -72,7 +73,38 @@ export function toMatchValue(value: BsonValue): unknown {
   if (value instanceof BSONRegExp) return toRegExp(value) ?? value;
   // A double NaN with a payload is still NaN; other raw values stay opaque objects.
   if (value instanceof RawValue && value.type === BsonType.double) return NaN;
+  if (value instanceof Timestamp) return orderedTimestamp(value);
+  if (value instanceof Binary) return new OrderedBinary(value);
   return value;
+}
+
+// mingo orders two objects of one class by their toString(). Binary's is base64 and Timestamp's a
+// decimal number, neither of which sorts like BSON, so range queries on them ($gt, $lt: the clone's
+// `_id` segments over UUIDs, say) would miss documents. These subclasses give a string that does.
+
+/** A Binary whose toString() orders as BSON does: length, then subtype, then bytes. */
+export class OrderedBinary extends Binary {
+  constructor(binary: Binary) {
+    super(binary.buffer.subarray(0, binary.position), binary.sub_type);
+  }
+
+  override toString(encoding?: 'hex' | 'base64' | 'utf8' | 'utf-8'): string {
+    if (encoding) return super.toString(encoding);
+    const length = this.position.toString(16).padStart(8, '0');
+    const subtype = this.sub_type.toString(16).padStart(2, '0');
+    return `${length}${subtype}${super.toString('hex')}`;
+  }
+}
+
+/** A copy of a Timestamp whose toString() orders as BSON does: seconds, then increment, unsigned. */
+function orderedTimestamp(timestamp: Timestamp): Timestamp {
+  const copy = new Timestamp({ t: timestamp.t, i: timestamp.i });
+  const key = `${timestamp.t.toString(16).padStart(8, '0')}${timestamp.i.toString(16).padStart(8, '0')}`;
+  // Timestamp declares toString as a property, so it is replaced on the instance, not overridden.
+  const toString = (radix?: number): string =>
+    radix === undefined ? key : Timestamp.prototype.toString.call(copy, radix);
+  Object.defineProperty(copy, 'toString', { value: toString, enumerable: false });
+  return copy;
 }
 
 export function toMatchDocument(doc: BsonDoc): Record<string, unknown> {
@@ -175,6 +207,13 @@ function keepOriginal(value: unknown, original: BsonValue): BsonValue | undefine
   if (value instanceof Date) return seen instanceof Date && seen.getTime() === value.getTime() ? original : undefined;
   if (value instanceof RegExp) {
     return seen instanceof RegExp && seen.source === value.source && seen.flags === value.flags ? original : undefined;
+  }
+  // Binary and Timestamp are converted to fresh, order-preserving copies: equal keys mean unchanged.
+  if (
+    (value instanceof Binary && seen instanceof Binary) ||
+    (value instanceof Timestamp && seen instanceof Timestamp)
+  ) {
+    return value.toString() === seen.toString() ? original : undefined;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { RunningSandbox, SandboxOptions } from '../sandbox/index.js';
 import { UsageError } from './usage-error.js';
+import { errorCode, listenUsageError } from './listen-error.js';
 
 const DEFAULT_PORT = '27017';
 
@@ -179,28 +180,12 @@ async function startAll(plan: Partial<SandboxOptions>[]): Promise<RunningSandbox
 
 /** Turns what went wrong while starting a server into a message that says how to fix it. */
 function startFailure(error: unknown, options: Partial<SandboxOptions>): Error {
-  const where = `${options.host}:${options.port}`;
-  switch (errorCode(error)) {
-    case 'EADDRINUSE':
-      return new UsageError(
-        `port ${options.port} is already in use on ${options.host}: stop what listens there or choose another --port`,
-      );
-    case 'EACCES':
-      return new UsageError(
-        `not allowed to listen on ${where}: ports below 1024 need privileges, choose another --port`,
-      );
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return new UsageError(`cannot listen on ${where}: --host ${options.host} is not an address of this machine`);
-  }
+  const listen = listenUsageError(error, options.host, options.port);
+  if (listen) return listen;
   const message = error instanceof Error ? error.message : String(error);
   if (options.tls && /PEM|key|cert|ASN1/i.test(message))
     return new UsageError(`cannot use --tls-cert/--tls-key as a certificate and its key: ${message}`);
   return error instanceof Error ? error : new Error(message);
-}
-
-function errorCode(error: unknown): string {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : String(error);
 }
 
 /** Resolves never: the process exits once every server has stopped after SIGINT or SIGTERM. */

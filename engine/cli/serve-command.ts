@@ -25,6 +25,7 @@ import { createServerLog, type ServerLog } from '../server/server-log.js';
 import { ferryConfigDir, loadOrCreateToken } from '../server/token-store.js';
 import type { DemoClusters } from './serve-demo.js';
 import { UsageError } from './usage-error.js';
+import { listenUsageError } from './listen-error.js';
 
 const EXAMPLES = `
 Settings: flags beat FERRY_* environment variables, which beat the --config YAML file (keys are the
@@ -189,22 +190,9 @@ function announce(
 }
 
 function listenFailure(error: unknown, config: ServeConfig): Error {
-  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
-  const where = `${config.host}:${config.port}`;
-  switch (code) {
-    case 'EADDRINUSE':
-      return new UsageError(
-        `port ${config.port} is already in use on ${config.host}: stop what listens there or choose another --port`,
-      );
-    case 'EACCES':
-      return new UsageError(
-        `not allowed to listen on ${where}: ports below 1024 need privileges, choose another --port`,
-      );
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-      return new UsageError(`cannot listen on ${where}: --host ${config.host} is not an address of this machine`);
-  }
-  return error instanceof Error ? error : new Error(String(error));
+  return (
+    listenUsageError(error, config.host, config.port) ?? (error instanceof Error ? error : new Error(String(error)))
+  );
 }
 
 /**

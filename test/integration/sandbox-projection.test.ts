@@ -37,6 +37,14 @@ describe('find projections', () => {
     expect(await collection.find({}, { projection: { 'b.c': 0, a: 0 } }).toArray()).toEqual([{ _id: 1, b: { d: 3 } }]);
   });
 
+  it('puts _id first in computed projections, in find and in $project', async () => {
+    const projection = { x: { $add: ['$a', 1] }, a: 1 };
+    const [found] = await collection.find({}, { projection }).toArray();
+    const [projected] = await collection.aggregate([{ $project: projection }]).toArray();
+    expect(Object.keys(found)).toEqual(['_id', 'a', 'x']);
+    expect(Object.keys(projected)).toEqual(['_id', 'a', 'x']);
+  });
+
   it('refuses mixing inclusion and exclusion', async () => {
     await expect(collection.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toMatchObject({ code: 31254 });
   });

@@ -118,5 +118,10 @@ function projectWithMingo(doc: BsonDoc, projection: BsonDoc, filter?: BsonDoc): 
     throw new CommandError('BadValue', error instanceof Error ? error.message : String(error));
   }
   const projected = fromMatchValue(result, doc);
-  return projected instanceof Map ? projected : new Map();
+  if (!(projected instanceof Map)) return new Map();
+  // mongod puts _id first; mingo appends it after the projected fields.
+  const id = projected.get('_id');
+  if (id === undefined || projected.keys().next().value === '_id') return projected;
+  projected.delete('_id');
+  return new Map([['_id', id], ...projected]);
 }

@@ -8,7 +8,7 @@
 import type { Iterator } from 'mingo/lazy';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import type { AnyObject, Options } from 'mingo/types';
-import { fromMatchValue, toMatchValue } from '../bson/match-view.js';
+import { fromMatchValue, inheritOrigin, isViewObject, toMatchValue } from '../bson/match-view.js';
 import type { BsonDoc } from '../bson/values.js';
 import { TYPED_VARIANTS } from './extreme-operators.js';
 import { asMatchView, facet, inheriting, type PipelineOperator } from './origin-stages.js';
@@ -82,12 +82,27 @@ function computing(stage: PipelineOperator): PipelineOperator {
   };
 }
 
+/** $project puts _id first, as mongod does (mingo appends it after the projected fields). */
+function idFirst(stage: PipelineOperator): PipelineOperator {
+  return (collection, expr, options) =>
+    stage(collection, expr, options).map((doc: unknown) => {
+      if (!isViewObject(doc) || !('_id' in doc) || Object.keys(doc)[0] === '_id') return doc;
+      const reordered: Record<string, unknown> = { _id: doc._id };
+      for (const [name, value] of Object.entries(doc)) {
+        if (name !== '_id')
+          Object.defineProperty(reordered, name, { value, enumerable: true, writable: true, configurable: true });
+      }
+      inheritOrigin(reordered, doc);
+      return reordered;
+    });
+}
+
 export const typedStages: Record<string, PipelineOperator> = {
   $group: group,
   $bucket: accumulating(mingoStage(pipelineOperators.$bucket)),
   $bucketAuto: accumulating(mingoStage(pipelineOperators.$bucketAuto)),
   $setWindowFields: accumulating(mingoStage(pipelineOperators.$setWindowFields)),
-  $project: computing(mingoStage(pipelineOperators.$project)),
+  $project: idFirst(computing(mingoStage(pipelineOperators.$project))),
   $addFields: computing(mingoStage(pipelineOperators.$addFields)),
   $set: computing(mingoStage(pipelineOperators.$set)),
   $unset: inheriting(mingoStage(pipelineOperators.$unset)),

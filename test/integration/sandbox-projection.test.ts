@@ -49,3 +49,10 @@ describe('find projections', () => {
     await expect(collection.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toMatchObject({ code: 31254 });
   });
 });
+
+describe('filters', () => {
+  it('refuses an invalid filter even on a collection that does not exist', async () => {
+    const missing = client.db(dbName).collection('doesNotExist');
+    await expect(missing.find({ a: { $noSuchOperator: 1 } }).toArray()).rejects.toMatchObject({ code: 2 });
+  });
+});

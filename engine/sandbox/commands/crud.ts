@@ -6,6 +6,7 @@ import { ArraySource } from '../cursors.js';
 import { CommandError } from '../errors.js';
 import { findInOplog, OPLOG_COLLECTION, OPLOG_DB } from '../query/oplog-collection.js';
 import { selectDocuments } from '../query/plan.js';
+import { compileFilter } from '../query/matcher.js';
 import { applyProjection } from '../query/projection.js';
 import { MAX_BSON_SIZE, MAX_WRITE_BATCH_SIZE } from '../limits.js';
 import { checkIdValue } from '../query/update/storage-validation.js';
@@ -130,6 +131,8 @@ const find: CommandSpec = {
       return findOnView(ctx, collection, { filter, projection, sort, skip, limit, batchSize, singleBatch, collation });
     const variables = commandVariables(ctx);
     const hint = ctx.body.get('hint');
+    // mongod parses the filter even when the collection does not exist, so a bad one is still an error.
+    if (!collection) compileFilter(filter, variables, collation);
     const selected = collection
       ? selectDocuments(collection, filter, { sort, skip, limit, hint, variables, collation })
       : [];

@@ -7,15 +7,13 @@
 // because records cross a worker boundary by structured clone and end up in JSON logs: a BSON
 // Timestamp is shown as its "T.I" form, an Error as its redacted message.
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogRecord } from '../protocol.js';
+import { createRecordLog, type LogLevel, type RecordLog } from '../log-feed.js';
 import { redactUris } from './errors.js';
 import type { EngineLog } from './parts.js';
 
-export type LogLevel = LogRecord['level'];
+export type { LogLevel } from '../log-feed.js';
 /** Where the engine's own lines go: pino JSON lines on standard output, or nowhere (listeners only). */
 export type LogOutput = 'stdout' | 'none';
-
-const levelRank: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 export interface EngineLogOptions {
   /** The lowest level written and fed to listeners; `info` unless set. */
@@ -26,10 +24,7 @@ export interface EngineLogOptions {
   destination?: DestinationStream;
 }
 
-export interface EngineLogger extends EngineLog {
-  /** Feeds every record at or above the level to `listener`; returns the unsubscribe function. */
-  onRecord(listener: (record: LogRecord) => void): () => void;
-}
+export interface EngineLogger extends EngineLog, RecordLog {}
 
 export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
   const level = options.level ?? 'info';
@@ -40,27 +35,7 @@ export function createEngineLog(options: EngineLogOptions = {}): EngineLogger {
           { level, base: { name: 'ferry' }, timestamp: pino.stdTimeFunctions.isoTime },
           options.destination ?? pino.destination({ dest: 1, sync: false }),
         );
-  const listeners = new Set<(record: LogRecord) => void>();
-  const threshold = level === 'silent' ? Infinity : levelRank[level];
-
-  const write = (recordLevel: LogLevel, message: string, fields?: Record<string, unknown>): void => {
-    if (levelRank[recordLevel] < threshold) return;
-    const record: LogRecord = { level: recordLevel, message: redactUris(message), at: new Date().toISOString() };
-    if (fields !== undefined) record.fields = jsonFields(fields);
-    logger?.[recordLevel](record.fields ?? {}, record.message);
-    for (const listener of listeners) listener(record);
-  };
-
-  return {
-    debug: (message, fields) => write('debug', message, fields),
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    onRecord(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
+  return createRecordLog(level, jsonFields, (record) => logger?.[record.level](record.fields ?? {}, record.message));
 }
 
 function jsonFields(fields: Record<string, unknown>): Record<string, unknown> {

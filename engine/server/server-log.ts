@@ -8,16 +8,11 @@ import pino, { type DestinationStream } from 'pino';
 import type { LogRecord } from '../protocol.js';
 import { formatLogLine } from './log-format.js';
 import { redactUris } from '../redact.js';
+import { createRecordLog, passes, type RecordLog } from '../log-feed.js';
 
 export type ServerLogLevel = LogRecord['level'] | 'silent';
 
-export interface ServerLog {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  /** Feeds every record at or above the level to `listener`; returns the unsubscribe function. */
-  onRecord(listener: (record: LogRecord) => void): () => void;
+export interface ServerLog extends RecordLog {
   /**
    * Prints an engine record (EngineEvent `log`) in this log's format, named `ferry` and with its own
    * time, as the engine's own lines were. Listeners are not fed: they get it from the engine.
@@ -32,8 +27,6 @@ export interface ServerLogOptions {
   destination?: DestinationStream;
 }
 
-const levelRank: Record<LogRecord['level'], number> = { debug: 20, info: 30, warn: 40, error: 50 };
-
 export function createServerLog(options: ServerLogOptions): ServerLog {
   const stdout = options.destination ?? pino.destination({ dest: 1, sync: true });
   const color = options.destination === undefined && process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -44,8 +37,6 @@ export function createServerLog(options: ServerLogOptions): ServerLog {
     { level: options.level, base: { name: 'server' }, timestamp: pino.stdTimeFunctions.isoTime },
     destination,
   );
-  const threshold = options.level === 'silent' ? Infinity : levelRank[options.level];
-  const listeners = new Set<(record: LogRecord) => void>();
   // Engine lines carry the time the engine logged them (set just before each call), not the time
   // they crossed from the worker.
   let engineTime = '';
@@ -53,26 +44,13 @@ export function createServerLog(options: ServerLogOptions): ServerLog {
     { level: options.level, base: { name: 'ferry' }, timestamp: () => `,"time":${JSON.stringify(engineTime)}` },
     destination,
   );
-
-  const write = (level: LogRecord['level'], message: string, fields?: Record<string, unknown>): void => {
-    if (levelRank[level] < threshold) return;
-    const record: LogRecord = { level, message: redactUris(message), at: new Date().toISOString() };
-    if (fields !== undefined) record.fields = redactFields(fields);
-    logger[level](record.fields ?? {}, record.message);
-    for (const listener of listeners) listener(record);
-  };
-
+  const log = createRecordLog(options.level, redactFields, (record) =>
+    logger[record.level](record.fields ?? {}, record.message),
+  );
   return {
-    debug: (message, fields) => write('debug', message, fields),
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    onRecord(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    ...log,
     printEngineRecord(record) {
-      if (levelRank[record.level] < threshold) return;
+      if (!passes(record.level, options.level)) return;
       engineTime = record.at;
       const fields = record.fields === undefined ? {} : redactFields(record.fields);
       engineLogger[record.level](fields, redactUris(record.message));

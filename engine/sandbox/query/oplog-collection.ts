@@ -15,6 +15,7 @@ import {
 } from '../cursors.js';
 import { openCursorReply } from '../commands/cursor-reply.js';
 import type { CommandContext, CommandReply } from '../commands/types.js';
+import type { FindShape } from '../commands/views.js';
 import { CommandError } from '../errors.js';
 import type { Sandbox } from '../sandbox.js';
 import type { Oplog, OplogEntry } from '../storage/oplog.js';
@@ -143,15 +144,8 @@ function withinBounds(ts: BsonValue | undefined, { low, high }: TsBounds): boole
   return !high || compareTimestamps(ts, high.ts) <= (high.inclusive ? 0 : -1);
 }
 
-interface OplogFind {
-  filter?: BsonDoc;
-  projection?: BsonDoc;
-  sort?: BsonDoc;
-  skip: number;
-  limit: number;
-  batchSize?: number;
-  singleBatch: boolean;
-}
+/** The parts of a find the oplog answers (a collation does not apply to it). */
+type OplogFind = Omit<FindShape, 'collation'>;
 
 class OplogScan {
   private readonly bounds: TsBounds;

@@ -4,13 +4,13 @@
 import type { Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectBoth,
   expectIdentical,
   finalizeAndCompare,
   newEngine,
   ok,
   seed,
   startClusters,
+  startMigration,
   testNames,
   waitForCaughtUp,
   waitForInitialSync,
@@ -60,8 +60,7 @@ describe('finalize', () => {
     await createSpecialIndexes(names.db);
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       expectRelaxed(await targetIndexes(names.db));
       await finalizeAndCompare(engine, clusters, names);
@@ -75,8 +74,7 @@ describe('finalize', () => {
     await seed(clusters.source, names.db, 'items', 1000);
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       await createSpecialIndexes(names.db);
       await clusters.source
@@ -95,8 +93,7 @@ describe('finalize', () => {
     await seed(clusters.source, names.db, 'items', 1000);
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       ok(await engine.pause());
       // Written while nothing replicates: only finalize's catch-up can bring these over.
@@ -118,8 +115,7 @@ describe('finalize', () => {
     const engine = newEngine(names.metadataDb);
     const items = clusters.source.db(names.db).collection('items');
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       ok(await engine.pause());
       await seed(clusters.source, names.db, 'items', 5000, 10_000);

@@ -15,6 +15,7 @@ import {
   ok,
   seed,
   startClusters,
+  startMigration,
   testNames,
   waitForInitialSync,
   type Clusters,
@@ -37,8 +38,7 @@ describe('a second engine on the same target', () => {
     const first = newEngine(names.metadataDb);
     const second = newEngine(names.metadataDb);
     try {
-      await connectBoth(first, clusters);
-      ok(await first.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(first, clusters, names);
       await waitForInitialSync(first);
 
       ok(await second.setConnection('source', { uri: clusters.sourceUri }));
@@ -66,8 +66,7 @@ describe('a checkpoint', () => {
     const names = testNames('other_source');
     await seed(clusters.source, names.db, 'items', 500);
     const first = newEngine(names.metadataDb);
-    await connectBoth(first, clusters);
-    ok(await first.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+    await startMigration(first, clusters, names);
     await waitForInitialSync(first);
     ok(await first.pause());
     await first.close();
@@ -95,8 +94,7 @@ describe('a checkpoint', () => {
     const names = testNames('swapped');
     await seed(clusters.source, names.db, 'items', 500);
     const first = newEngine(names.metadataDb);
-    await connectBoth(first, clusters);
-    ok(await first.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+    await startMigration(first, clusters, names);
     await waitForInitialSync(first);
     ok(await first.pause());
     await first.close();
@@ -177,8 +175,7 @@ describe('reset', () => {
     await seed(clusters.source, names.db, 'items', 800);
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       expect(await engine.reset()).toMatchObject({ ok: false, error: { message: 'cannot reset: running' } });
       ok(await engine.pause());

@@ -81,6 +81,16 @@ export async function connectBoth(api: FerryApi, clusters: Clusters): Promise<vo
   ok(await api.setConnection('target', { uri: clusters.targetUri }));
 }
 
+/** Connects both clusters and starts a migration of the test's database (and nothing else). */
+export async function startMigration(
+  api: FerryApi,
+  clusters: Clusters,
+  names: { db: string; metadataDb: string },
+): Promise<void> {
+  await connectBoth(api, clusters);
+  ok(await api.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+}
+
 /** The value of a successful result; a refusal fails the test with the engine's own words. */
 export function ok<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`refused: ${result.error.code}: ${result.error.message}`);

@@ -9,6 +9,7 @@ import {
   ok,
   seed,
   startClusters,
+  startMigration,
   startWriteLoad,
   testNames,
   waitFor,
@@ -80,8 +81,7 @@ describe('pause and resume', () => {
     const engine = newEngine(names.metadataDb);
     const load = startWriteLoad(clusters.source, names.db, 'items', 5000, 1_000_000);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       ok(await engine.pause());
       const paused = await engine.status();

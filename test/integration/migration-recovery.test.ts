@@ -14,6 +14,7 @@ import {
   ok,
   seed,
   startClusters,
+  startMigration,
   startWriteLoad,
   testEngineOptions,
   testNames,
@@ -102,8 +103,7 @@ describe('a crashed engine worker', () => {
     const host = await startHost(names.metadataDb);
     const load = startWriteLoad(clusters.source, names.db, 'items', 5000, 1_000_000);
     try {
-      await connectBoth(host, clusters);
-      ok(await host.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(host, clusters, names);
       await waitForInitialSync(host);
       await waitForStatus(host, 'events applied', (status) => status.eventsApplied > 100);
       await host.killWorker();
@@ -133,8 +133,7 @@ describe('a new engine on the same target', () => {
     const names = testNames('handover_running');
     await seed(clusters.source, names.db, 'items', 3000);
     const first = newEngine(names.metadataDb);
-    await connectBoth(first, clusters);
-    ok(await first.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+    await startMigration(first, clusters, names);
     await waitForInitialSync(first);
     const runId = (await first.status()).runId;
     await first.close();
@@ -157,8 +156,7 @@ describe('a new engine on the same target', () => {
     const names = testNames('handover_paused');
     await seed(clusters.source, names.db, 'items', 3000);
     const first = newEngine(names.metadataDb);
-    await connectBoth(first, clusters);
-    ok(await first.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+    await startMigration(first, clusters, names);
     await waitForInitialSync(first);
     ok(await first.pause());
     await first.close();

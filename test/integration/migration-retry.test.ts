@@ -7,12 +7,12 @@ import { createCloner } from '../../engine/core/clone/cloner.js';
 import { FerryError } from '../../engine/core/errors.js';
 import type { Cloner } from '../../engine/core/parts.js';
 import {
-  connectBoth,
   finalizeAndCompare,
   newEngine,
   ok,
   seed,
   startClusters,
+  startMigration,
   testNames,
   waitForFailure,
   waitForInitialSync,
@@ -53,8 +53,7 @@ describe('a transient error', () => {
       },
     });
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       const retrying = await waitForStatus(engine, 'the error to show', (status) => status.error !== undefined);
       expect(retrying).toMatchObject({ state: 'running', error: { code: 'PRIMARY_CHANGED', transient: true } });
       const synced = await waitForInitialSync(engine);
@@ -86,8 +85,7 @@ describe('a transient error', () => {
       },
     });
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       const failed = await waitForFailure(engine);
       expect(failed).toMatchObject({ state: 'failed', error: { code: 'UNAUTHORIZED', remedy: 'Grant it.' } });
       expect(await engine.resume()).toMatchObject({ ok: false });

@@ -19,11 +19,10 @@ import {
 } from 'mongodb';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
-  connectBoth,
   finalizeAndCompare,
   newEngine,
-  ok,
   startClusters,
+  startMigration,
   testNames,
   waitForInitialSync,
   type Clusters,
@@ -173,8 +172,7 @@ describe('every BSON type', () => {
     );
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       await finalizeAndCompare(engine, clusters, names);
     } finally {
@@ -187,8 +185,7 @@ describe('every BSON type', () => {
     await insertMaps(clusters.source, names.db, 'values', documents());
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       await finalizeAndCompare(engine, clusters, names);
     } finally {
@@ -201,8 +198,7 @@ describe('every BSON type', () => {
     await clusters.source.db(names.db).createCollection('values');
     const engine = newEngine(names.metadataDb);
     try {
-      await connectBoth(engine, clusters);
-      ok(await engine.start({ includeNamespaces: [`${names.db}.*`], metadataDb: names.metadataDb }));
+      await startMigration(engine, clusters, names);
       await waitForInitialSync(engine);
       await insertMaps(clusters.source, names.db, 'values', documents());
       await insertMaps(clusters.source, names.db, 'created', documents());

@@ -1,9 +1,10 @@
 // The aggregate command through the official driver: batching, BSON types, stage errors as mongod
 // reports them, views, let variables, $lookup, the writing stages ($out, $merge) and the stages
 // that describe the server ($collStats, $indexStats, $currentOp, $listLocalSessions).
-import { Double, Int32, Long, MongoClient, MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
+import { Double, Int32, Long, MongoClient, ObjectId, type Db, type Document } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
@@ -36,16 +37,6 @@ const items = (name = 'items') => db.collection<Item>(name);
 
 async function seed(count: number, name = 'items'): Promise<void> {
   await items(name).insertMany(Array.from({ length: count }, (_, i) => ({ _id: i + 1, x: (i + 1) * 11 })));
-}
-
-async function serverError(run: () => Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the server to refuse the command');
 }
 
 describe('aggregate results', () => {

@@ -2,8 +2,9 @@
 // (FERRY_TEST_SOURCE_URI) the URI must carry the credentials of a root user of an auth-enabled replica
 // set; every user these tests create lives in their own database and is dropped afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Binary, MongoClient, MongoServerError, type Document, type MongoClientOptions } from 'mongodb';
+import { Binary, MongoClient, type Document, type MongoClientOptions } from 'mongodb';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 import { RawConnection, opMsg } from '../support/raw-wire.js';
 import { ScramClient } from '../support/scram-client.js';
 
@@ -49,15 +50,6 @@ async function createUser(roles: (string | Document)[], extra: Document = {}): P
   const pwd = `secret-${userCounter}`;
   await root.db(dbName).command({ createUser: user, pwd, roles, ...extra });
   return { user, pwd };
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
 }
 
 async function connectionStatus(client: MongoClient, showPrivileges = false): Promise<Document> {

@@ -4,7 +4,6 @@ import {
   Long,
   MongoClient,
   MongoClientBulkWriteError,
-  MongoServerError,
   type AnyClientBulkWriteModel,
   type ClientBulkWriteOptions,
   type ClientBulkWriteResult,
@@ -14,6 +13,7 @@ import {
 } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
@@ -74,16 +74,6 @@ async function bulkWriteError(
 /** The raw command, for what the driver does not pass on (reply items, cursor, command errors). */
 function runBulkWrite(command: Document, options: RunCommandOptions = {}): Promise<Document> {
   return client.db('admin').command({ bulkWrite: 1, ...command }, options);
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to fail');
 }
 
 describe('results', () => {

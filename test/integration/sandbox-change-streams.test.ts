@@ -3,7 +3,6 @@
 // idle streams' resume tokens, images, filtering stages and transactions.
 import {
   MongoClient,
-  MongoServerError,
   Timestamp,
   type ChangeStream,
   type ChangeStreamDocument,
@@ -13,6 +12,7 @@ import {
 } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 const external = Boolean(process.env.FERRY_TEST_SOURCE_URI);
 let server: ServerUnderTest;
@@ -64,16 +64,6 @@ async function watch(target: { watch: Db['watch'] }, pipeline: Document[] = [], 
   const startsAtAPoint = ['resumeAfter', 'startAfter', 'startAtOperationTime'].some((name) => name in options);
   if (!startsAtAPoint) expect(await stream.tryNext()).toBeNull();
   return stream;
-}
-
-async function serverError(run: () => Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the server to refuse');
 }
 
 const dataOf = (token: ResumeToken | undefined): string => String((token as { _data?: unknown } | undefined)?._data);

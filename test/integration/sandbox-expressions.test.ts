@@ -14,7 +14,6 @@ import {
   MaxKey,
   MinKey,
   MongoClient,
-  MongoServerError,
   ObjectId,
   Timestamp,
   type Db,
@@ -22,6 +21,7 @@ import {
 } from 'mongodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
@@ -52,16 +52,6 @@ interface Item {
 }
 
 const items = () => db.collection<Item>('items');
-
-async function serverError(run: () => Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the server to refuse the command');
-}
 
 /** One value of each BSON type, with the $type alias and $isNumber mongod reports for it. */
 const TYPED_VALUES: [unknown, string, boolean][] = [

@@ -1,18 +1,9 @@
 // $jsonSchema in query filters and in collection validators, through the official driver, as mongod 8.0
 // answers (set FERRY_TEST_SOURCE_URI to run the same tests against a real replica set).
-import {
-  Decimal128,
-  Double,
-  Int32,
-  Long,
-  MongoClient,
-  MongoServerError,
-  type Collection,
-  type Db,
-  type Document,
-} from 'mongodb';
+import { Decimal128, Double, Int32, Long, MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
@@ -43,16 +34,6 @@ async function collectionOf(rows: Row[]): Promise<Collection<Row>> {
 async function matchingIds(collection: Collection<Row>, filter: Document): Promise<number[]> {
   const rows = await collection.find(filter, { sort: { _id: 1 } }).toArray();
   return rows.map((row) => row._id);
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to fail');
 }
 
 describe('$jsonSchema in find', () => {

@@ -1,19 +1,10 @@
 // update, delete, findAndModify, count and distinct through the official driver, as they behave on
 // mongod 8.0 (set FERRY_TEST_SOURCE_URI to run the same tests against a real replica set).
 import type { ObjectId } from 'mongodb';
-import {
-  Decimal128,
-  Double,
-  Int32,
-  Long,
-  MongoBulkWriteError,
-  MongoClient,
-  MongoServerError,
-  type Db,
-  type Document,
-} from 'mongodb';
+import { Decimal128, Double, Int32, Long, MongoBulkWriteError, MongoClient, type Db, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverUnderTest, uniqueDbName, type ServerUnderTest } from '../support/server-under-test.js';
+import { serverError } from '../support/server-error.js';
 
 let server: ServerUnderTest;
 let client: MongoClient;
@@ -41,16 +32,6 @@ interface Doc extends Document {
 function freshCollection(documents: Doc[] = []) {
   const collection = db.collection<Doc>(`c${++counter}`);
   return documents.length ? collection.insertMany(documents).then(() => collection) : Promise.resolve(collection);
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MongoServerError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to fail');
 }
 
 describe('update', () => {
